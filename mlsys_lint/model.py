@@ -1,0 +1,452 @@
+"""The document model: what a parsed manuscript contains, and what rules report.
+
+Positions inside a file are character offsets into `Source.text` (the file's text
+with a BOM removed and line endings normalised to ``\\n``).  `Source.span` turns
+offsets into 1-based line/column `Span`s; columns count characters, not bytes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+CROSSREF_TYPES: frozenset[str] = frozenset(
+    "fig tbl lst eq sec thm lem cor prp cnj def exm exr alg prf rem sol nte tip wrn imp cau".split()
+)
+"""Quarto's built-in cross-reference prefixes (custom types come from `crossref: custom:`)."""
+
+FLOAT_TYPES: frozenset[str] = frozenset({"fig", "tbl", "lst"})
+
+
+class Severity(enum.IntEnum):
+    """How serious a finding is; ordered so that `>=` compares levels."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, name: str) -> "Severity":
+        return cls[name.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A range in one file: 1-based lines and columns, end column exclusive."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class Source:
+    """The text of one file, with the index needed to turn offsets into positions."""
+
+    __slots__ = ("path", "text", "has_bom", "newline", "_line_starts")
+
+    def __init__(self, path: str, text: str, has_bom: bool = False, newline: str = "\n") -> None:
+        self.path = path
+        self.text = text
+        self.has_bom = has_bom
+        self.newline = newline
+        starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self._line_starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of 1-based `line`."""
+        return self._line_starts[line - 1]
+
+    def line_of(self, offset: int) -> int:
+        """1-based line holding `offset`."""
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def line_text(self, line: int) -> str:
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start:] if end == -1 else self.text[start:end]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of `offset`."""
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def span(self, start: int, end: int | None = None) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(start if end is None else max(end, start))
+        return Span(self.path, line, column, end_line, end_column)
+
+    def __getstate__(self) -> tuple:
+        return (self.path, self.text, self.has_bom, self.newline)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.__init__(*state)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Conditional content (`.content-visible`/`.content-hidden`) an element sits in.
+
+    Each clause is ``(visible, attribute, values)``, e.g. ``(True, "when-format", ("html",))``;
+    nested conditions add clauses.
+    """
+
+    clauses: tuple[tuple[bool, str, tuple[str, ...]], ...] = ()
+
+    def visible(self, fmt: str, profile: str) -> bool:
+        """Whether the content shows when rendering `fmt` with `profile` active."""
+        for visible, attribute, values in self.clauses:
+            kind = "format" if attribute.endswith("format") else "profile"
+            actual = fmt if kind == "format" else profile
+            matched = any(_format_matches(actual, v) if kind == "format" else actual == v for v in values)
+            shown = matched if attribute.startswith("when") else not matched
+            if shown != visible:
+                return False
+        return True
+
+    def exclusive_with(self, other: "Condition") -> bool:
+        """True when no format/profile shows both pieces of content."""
+        if not self.clauses or not other.clauses:
+            return False
+        formats = {"html", "pdf", "epub", "docx", "typst", "revealjs", "gfm", "other"}
+        profiles = {"", "other"}
+        for cond in (self, other):
+            for _, attribute, values in cond.clauses:
+                (formats if attribute.endswith("format") else profiles).update(values)
+        return not any(
+            self.visible(f, p) and other.visible(f, p) for f in formats for p in profiles
+        )
+
+    def nest(self, clauses: tuple[tuple[bool, str, tuple[str, ...]], ...]) -> "Condition":
+        return Condition(self.clauses + clauses)
+
+
+_FORMAT_ALIASES = {
+    "html": {"html", "html4", "html5", "revealjs", "dashboard"},
+    "latex": {"latex", "pdf", "beamer"},
+    "pdf": {"latex", "pdf", "beamer"},
+    "epub": {"epub", "epub2", "epub3"},
+    "markdown": {"markdown", "gfm", "commonmark", "markdown_strict"},
+}
+
+
+def _format_matches(actual: str, wanted: str) -> bool:
+    return actual == wanted or actual in _FORMAT_ALIASES.get(wanted, ())
+
+
+@dataclass
+class Label:
+    """A cross-reference target definition, e.g. ``{#fig-x}`` or ``#| label: fig-x``.
+
+    `form` says how it was written: image, div, cell, knitr, subcap, heading, equation,
+    table-caption, code, embed, raw-latex.
+    """
+
+    id: str
+    type: str
+    form: str
+    start: int
+    end: int
+    source: Source
+    condition: Condition = field(default_factory=Condition)
+    float_index: int | None = None
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class Reference:
+    """An ``@key`` citation whose key might be a cross-reference.
+
+    `in_caption_of` is the label of the float whose caption (or div) holds the reference;
+    `key` is the key as written (the first character is case-folded at resolution).
+    """
+
+    key: str
+    start: int
+    end: int
+    source: Source
+    bracketed: bool = False
+    suppress_prefix: bool = False
+    has_suffix: bool = False
+    in_caption_of: str | None = None
+    inside_float: str | None = None
+    context: str = "prose"
+    condition: Condition = field(default_factory=Condition)
+    block: int = 0
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+    @property
+    def lookup_key(self) -> str:
+        """The key Quarto looks up: only the first character is lower-cased."""
+        return self.key[:1].lower() + self.key[1:]
+
+
+@dataclass
+class Text:
+    """A piece of Markdown text (a caption, alt text) with where it stands."""
+
+    value: str
+    start: int
+    end: int
+    source: Source
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class Float:
+    """A figure, table or listing (or custom float) as Quarto would build it.
+
+    `form` is image, div, cell, knitr, diagram, embed, table, code, raw-latex.
+    `caption` is None when there is none; `caption_attribute` is a ``fig-cap=`` that a
+    caption paragraph overrides (CAP007).  `alt` is None when none is given;
+    ``Text("")`` is an explicitly empty alt.  `subfloats` are indexes into the document's
+    float list; `parent` is the index of the enclosing float.
+    """
+
+    type: str
+    form: str
+    label: str | None
+    start: int
+    end: int
+    source: Source
+    caption: Text | None = None
+    caption_attribute: Text | None = None
+    alt: Text | None = None
+    classes: tuple[str, ...] = ()
+    attributes: dict[str, str] = field(default_factory=dict)
+    parent: int | None = None
+    subfloats: list[int] = field(default_factory=list)
+    images: list[Text] = field(default_factory=list)
+    condition: Condition = field(default_factory=Condition)
+    block: int = 0
+    index: int = 0
+    cell_language: str | None = None
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class FootnoteRef:
+    """A ``[^id]`` footnote marker."""
+
+    id: str
+    start: int
+    end: int
+    source: Source
+    in_note: str | None = None
+    context: str = "prose"
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class FootnoteDef:
+    """A ``[^id]: text`` footnote definition.
+
+    `separated` is False when the line directly follows a paragraph line (Pandoc then
+    prints the marker literally); `container` is "list" or "blockquote" when nested.
+    """
+
+    id: str
+    start: int
+    end: int
+    body: Text
+    source: Source
+    separated: bool = True
+    container: str | None = None
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class InlineNote:
+    """A ``^[text]`` inline footnote."""
+
+    start: int
+    end: int
+    source: Source
+
+
+@dataclass
+class Shortcode:
+    """A ``{{< name args >}}`` shortcode (include, embed, glossary, …)."""
+
+    name: str
+    args: list[str]
+    kwargs: dict[str, str]
+    start: int
+    end: int
+    source: Source
+    in_code: bool = False
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class Include:
+    """An ``{{< include path >}}`` with the file it names (resolved by the project)."""
+
+    target: str
+    start: int
+    end: int
+    source: Source
+    in_code: bool = False
+    condition: Condition = field(default_factory=Condition)
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class RawTex:
+    """An inline raw TeX command such as ``\\ref{fig:x}`` or ``\\index{term}``."""
+
+    command: str
+    argument: str
+    start: int
+    end: int
+    source: Source
+
+
+@dataclass
+class Heading:
+    """An ATX or setext heading with its text range and attributes."""
+
+    level: int
+    text: Text
+    id: str | None
+    classes: tuple[str, ...]
+    start: int
+    end: int
+    block: int = 0
+
+
+@dataclass
+class Prose:
+    """A run of visible Markdown text rules may read words from.
+
+    `kind` is paragraph, heading, caption, alt, table, list, footnote, definition-term,
+    definition.  Hidden parts inside it (code, math, link targets, …) are blanked in
+    `Document.masked`.
+    """
+
+    start: int
+    end: int
+    kind: str
+    block: int = 0
+
+
+@dataclass
+class Suppression:
+    """An inline ``mlsys-lint:`` comment: which codes, over which lines."""
+
+    action: str
+    codes: tuple[str, ...]
+    first_line: int
+    last_line: int
+    start: int
+    end: int
+    source: Source
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
+class Problem:
+    """A structural problem found while parsing (MSL001, MSL002, XR003 syntax cases…)."""
+
+    code: str
+    message: str
+    start: int
+    end: int
+    subject: str = ""
+
+
+@dataclass
+class Fix:
+    """A replacement of one range of one file; `title` says what it does."""
+
+    title: str
+    path: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    replacement: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "edits": [
+                {
+                    "line": self.start_line,
+                    "column": self.start_column,
+                    "end_line": self.end_line,
+                    "end_column": self.end_column,
+                    "content": self.replacement,
+                }
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule yields: where, what, about which subject, and an optional fix."""
+
+    span: Span
+    message: str
+    subject: str = ""
+    fix: Fix | None = None
+
+
+@dataclass
+class Diagnostic:
+    """A finding after the engine has stamped the rule's code, name and severity."""
+
+    code: str
+    name: str
+    severity: Severity
+    span: Span
+    message: str
+    subject: str = ""
+    fix: Fix | None = None
+    fingerprint: str = ""
+    source_line: str = ""
+
+    def sort_key(self, order: dict[str, int]) -> tuple:
+        return (order.get(self.span.path, len(order)), self.span.path, self.span.line, self.span.column, self.code, self.message)

@@ -1,0 +1,86 @@
+"""The interface a rule is written against, for built-in and third-party rules alike.
+
+A rule is a plain function of the project model that yields `Violation`s, wrapped by
+`rule(...)` with its code, name, severity and options.  Its docstring is its
+documentation, in sections: What it does / Why is this bad? / Example / Use instead /
+Options / Fix safety.  Packages expose a list of rules through the ``mlsys_lint.rules``
+entry-point group (``name = "package.module:RULES"``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from mlsys_lint.model import Severity, Violation
+
+if TYPE_CHECKING:
+    from mlsys_lint.project import Project
+
+CheckFunction = Callable[["Project", dict[str, Any]], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A rule option: its name, type, default and a one-line description."""
+
+    name: str
+    type: type
+    default: Any
+    description: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered check with everything the engine and the docs need to know."""
+
+    code: str
+    name: str
+    severity: Severity
+    check: CheckFunction
+    summary: str
+    doc: str
+    enabled: bool = True
+    fixable: bool = False
+    options: tuple[Option, ...] = field(default_factory=tuple)
+    tags: tuple[str, ...] = ()
+
+    @property
+    def family(self) -> str:
+        """The code's letter prefix, e.g. ``FIG`` for ``FIG001``."""
+        return self.code.rstrip("0123456789")
+
+    def default_options(self) -> dict[str, Any]:
+        return {option.name: option.default for option in self.options}
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: str = "warning",
+    *,
+    enabled: bool = True,
+    fixable: bool = False,
+    options: Iterable[Option] = (),
+    tags: Iterable[str] = (),
+) -> Callable[[CheckFunction], Rule]:
+    """Decorate a check function to make it a `Rule`; the docstring becomes its doc page."""
+
+    def wrap(function: CheckFunction) -> Rule:
+        doc = inspect.cleandoc(function.__doc__ or "")
+        summary = doc.split("\n\n", 1)[0].replace("\n", " ") if doc else name
+        return Rule(
+            code=code,
+            name=name,
+            severity=Severity.parse(severity),
+            check=function,
+            summary=summary,
+            doc=doc,
+            enabled=enabled,
+            fixable=fixable,
+            options=tuple(options),
+            tags=tuple(tags),
+        )
+
+    return wrap

@@ -1,0 +1,58 @@
+"""Reporters: each turns a finished `Report` into one output format.
+
+A reporter is a function ``render(report: Report, out: TextIO) -> None`` registered in
+`FORMATS`; it is imported only when its format is asked for, so start-up stays small.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, TextIO
+
+from mlsys_lint.model import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from mlsys_lint.plugin import Rule
+
+FORMATS: dict[str, str] = {
+    "full": "mlsys_lint.report.full",
+    "concise": "mlsys_lint.report.concise",
+    "grouped": "mlsys_lint.report.grouped",
+    "json": "mlsys_lint.report.json_format",
+    "sarif": "mlsys_lint.report.sarif",
+    "github": "mlsys_lint.report.github",
+    "junit": "mlsys_lint.report.junit",
+}
+
+
+@dataclass
+class Report:
+    """Everything a reporter may print: findings in order, plus run facts.
+
+    Paths in diagnostics are already relative to the current directory.
+    `sources` maps a path to its lines for showing context; `files` lists every file
+    checked, in order; `rules` the rules that ran, by code.
+    """
+
+    diagnostics: list[Diagnostic]
+    rules: dict[str, "Rule"]
+    files: list[str]
+    tool_version: str
+    fail_on: Severity = Severity.WARNING
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    color: bool | None = None
+    statistics: bool = False
+    stale_baseline: list[dict] = field(default_factory=list)
+    fixed: int = 0
+    elapsed: float = 0.0
+
+
+def renderer(name: str) -> Callable[[Report, TextIO], None]:
+    """The `render` function of format `name`."""
+    return importlib.import_module(FORMATS[name]).render
+
+
+def doc_url(code: str) -> str:
+    """Where a rule's documentation lives (shown as a link in rich output and SARIF)."""
+    return f"https://github.com/mlsys-lint/mlsys-lint/blob/main/docs/rules/{code}.md"
