@@ -388,9 +388,13 @@ class Suppression:
 
 @dataclass
 class Problem:
-    """A structural problem found while parsing (MSL001, MSL002, XR003 syntax cases…)."""
+    """A structural fact found while parsing that some rule may report.
 
-    code: str
+    `kind` names it neutrally (unclosed-fence, yaml-error, detached-attributes,
+    inline-image-label, example-list-label, …); rules map kinds to codes.
+    """
+
+    kind: str
     message: str
     start: int
     end: int

@@ -1,0 +1,5 @@
+"""``python -m mlsys_lint``."""
+
+from mlsys_lint.cli import main
+
+main()

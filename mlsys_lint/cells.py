@@ -1,0 +1,403 @@
+"""Executable cells: which fences are cells, their ``#|`` options, and the floats they make.
+
+Quarto reads option lines (a language's comment token, then ``|``) as YAML from the
+contiguous block at the top of a cell; knitr also takes options from the chunk header
+(```` ```{r fig-x, fig.cap="…"} ````).  Captions and alt text given there are Markdown,
+so references inside them are real.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from mlsys_lint.attributes import ChunkHeader
+from mlsys_lint.model import Float, Problem, Suppression, Text
+
+if TYPE_CHECKING:
+    from mlsys_lint.document import Cell, Document, _Parser
+
+_COMMENT_TOKENS = {
+    "//": "ojs js javascript dot cpp c++ java go scala rust csharp c# kotlin swift typescript ts groovy "
+          "d php objc objective-c",
+    "%%": "mermaid",
+    "%": "matlab tikz octave",
+    "--": "sql lua haskell ada",
+    "!": "fortran",
+    "*": "stata",
+    ";": "clojure scheme lisp",
+    "'": "vb vba",
+}
+_TOKEN_FOR = {lang: token for token, langs in _COMMENT_TOKENS.items() for lang in langs.split()}
+_BLOCK_COMMENT = {"c": ("/*", "*/"), "css": ("/*", "*/")}
+_DIAGRAMS = {"mermaid", "dot", "graphviz"}
+_SIMPLE_OPTION = re.compile(r"^([A-Za-z_][\w.\-]*):(?:[ \t]+(.*?))?[ \t]*$")
+_KNITR_DOTTED = {"fig.cap": "fig-cap", "fig.alt": "fig-alt", "fig.subcap": "fig-subcap", "fig.scap": "fig-scap",
+                 "tbl.cap": "tbl-cap", "fig.lp": "fig-lp"}
+
+
+@dataclass
+class FenceInfo:
+    """What a fence's info string says: executable cell, attributed code, raw or plain."""
+
+    kind: str
+    language: str = ""
+
+
+def classify(info: str) -> FenceInfo:
+    """Classify a fence info string such as ``{r}``, ``{{python}}``, ``{=html}``, ``python``."""
+    info = info.strip()
+    if info.startswith("{{"):
+        return FenceInfo("escaped", info.strip("{} ").split(" ")[0].split(",")[0].lower())
+    if info.startswith("{"):
+        inner = info[1:].lstrip()
+        if inner.startswith("="):
+            return FenceInfo("raw", inner[1:].rstrip("}").strip())
+        if inner.startswith((".", "#")) or "=" in inner.split(",")[0].split(" ")[0]:
+            return FenceInfo("attributes")
+        match = re.match(r"([A-Za-z][\w+\-]*)", inner)
+        if match:
+            return FenceInfo("executable", match.group(1).lower())
+        return FenceInfo("attributes")
+    return FenceInfo("plain", info.split(" ")[0].lower())
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that accepts knitr's ``!expr`` (and any other tag) as a plain value."""
+
+
+def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return Expression(node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+class Expression(str):
+    """An option value computed at render time (``!expr``): present, but not known here."""
+
+
+_Loader.add_multi_constructor("!", _any_tag)
+_Loader.add_multi_constructor("tag:", _any_tag)
+for _resolver_key in list(_Loader.yaml_implicit_resolvers):
+    _Loader.yaml_implicit_resolvers[_resolver_key] = [
+        (tag, regexp) for tag, regexp in _Loader.yaml_implicit_resolvers[_resolver_key]
+        if tag not in ("tag:yaml.org,2002:timestamp",)
+    ]
+
+
+def load_yaml(text: str) -> Any:
+    """Load YAML with the tolerant loader used for front matter and cell options."""
+    return yaml.load(text, Loader=_Loader)
+
+
+def load_yaml_mapping(body: str, doc: "Document", offset: int, what: str) -> dict[str, Any]:
+    """Load a YAML mapping; a syntax error becomes a ``yaml-error`` problem at its line."""
+    try:
+        value = load_yaml(body) if body.strip() else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        position = offset
+        if mark is not None:
+            lines = body.split("\n")
+            position = offset + sum(len(line) + 1 for line in lines[: mark.line]) + mark.column
+        reason = getattr(error, "problem", None) or str(error).split("\n")[0]
+        doc.problems.append(Problem("yaml-error", f"{what} is not valid YAML: {reason}", position,
+                                    min(position + 1, len(doc.source.text))))
+        return {}
+    if not isinstance(value, dict):
+        doc.problems.append(Problem("yaml-error", f"{what} is not a YAML mapping", offset, offset + 1))
+        return {}
+    return value
+
+
+@dataclass
+class OptionLine:
+    """One option line: where its YAML content starts in the file."""
+
+    index: int
+    content_start: int
+    content: str
+
+
+@dataclass
+class ParsedOptions:
+    """A cell's options with the lines they came from (for positions)."""
+
+    options: dict[str, Any] = field(default_factory=dict)
+    lines: list[OptionLine] = field(default_factory=list)
+
+
+def read_options(parser: "_Parser", first: int, last: int, language: str) -> ParsedOptions:
+    """Read the contiguous option block at the top of a cell body (lines `first`..`last`)."""
+    token = _TOKEN_FOR.get(language, "#")
+    pattern = re.compile(r"^[ \t]*" + re.escape(token) + r"[ \t]*\|[ \t]?")
+    block = _BLOCK_COMMENT.get(language)
+    parsed = ParsedOptions()
+    index = first
+    while index <= last:
+        line = parser.lines[index]
+        match = pattern.match(line)
+        if match is None and block and line.lstrip().startswith(block[0] + "|"):
+            match = re.match(r"^[ \t]*" + re.escape(block[0]) + r"\|[ \t]?", line)
+        if match is None:
+            break
+        content = line[match.end():]
+        if block and content.rstrip().endswith(block[1]):
+            content = content.rstrip()[: -len(block[1])]
+        parsed.lines.append(OptionLine(index, parser.starts[index] + match.end(), content))
+        index += 1
+    if not parsed.lines:
+        return parsed
+    if language == "r" and all(_R_OPTION.match(line.content) or not line.content.strip() for line in parsed.lines):
+        parsed.options = {m.group(1): _r_value(m.group(2)) for m in (_R_OPTION.match(line.content) for line in parsed.lines) if m}
+        return parsed
+    parsed.options = _parse_option_lines(parser, parsed.lines)
+    return parsed
+
+
+_R_OPTION = re.compile(r"^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*=[ \t]*(.*?)[ \t]*,?[ \t]*$")
+
+
+def _r_value(value: str) -> Any:
+    """knitr's R-syntax option value (``include = FALSE``, ``fig.cap = "A"``)."""
+    if value in ("TRUE", "T"):
+        return True
+    if value in ("FALSE", "F"):
+        return False
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return Expression(value)
+
+
+def _parse_option_lines(parser: "_Parser", lines: list[OptionLine]) -> dict[str, Any]:
+    """Fast path for ``key: scalar`` lines; full YAML for anything else."""
+    options: dict[str, Any] = {}
+    for line in lines:
+        match = _SIMPLE_OPTION.match(line.content)
+        value = match.group(2) if match else None
+        if match is None or (value and (value[0] in "|>[{&*!\"'-@`%" or ": " in value or " #" in value)):
+            body = "\n".join(option.content for option in lines)
+            return load_yaml_mapping(body, parser.doc, lines[0].content_start, "cell options")
+        options[match.group(1)] = _scalar(value)
+    return options
+
+
+def _scalar(value: str | None) -> Any:
+    if value is None or value == "" or value in ("~", "null"):
+        return None
+    lowered = value.lower()
+    if lowered in ("true", "yes"):
+        return True
+    if lowered in ("false", "no"):
+        return False
+    return value
+
+
+def _normalise(options: dict[str, Any]) -> dict[str, Any]:
+    return {_KNITR_DOTTED.get(str(key), str(key)): value for key, value in options.items()}
+
+
+def _value_span(parser: "_Parser", parsed: ParsedOptions, key: str) -> tuple[int, int] | None:
+    """Offsets of the value of option `key` (a block scalar spans its lines)."""
+    keys = {key} | {dotted for dotted, dashed in _KNITR_DOTTED.items() if dashed == key}
+    for position, line in enumerate(parsed.lines):
+        match = _SIMPLE_OPTION.match(line.content) or re.match(r"^([A-Za-z_][\w.\-]*):[ \t]*(.*?)[ \t]*$", line.content)
+        if not match or match.group(1) not in keys:
+            continue
+        value = match.group(2) or ""
+        if value and value[0] not in "|>":
+            start = line.content_start + match.start(2)
+            end = line.content_start + match.end(2)
+            if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1:
+                start, end = start + 1, end - 1
+            return start, end
+        following = parsed.lines[position + 1 :]
+        body = [option for option in following if option.content.startswith((" ", "\t")) or not option.content.strip()]
+        taken = []
+        for option in following:
+            if option in body:
+                taken.append(option)
+            else:
+                break
+        taken = [option for option in taken if option.content.strip()]
+        if not taken:
+            return line.content_start + match.start(2), line.content_start + match.end(2)
+        first, last = taken[0], taken[-1]
+        start = first.content_start + len(first.content) - len(first.content.lstrip())
+        return start, last.content_start + len(last.content.rstrip())
+    return None
+
+
+def _item_spans(parser: "_Parser", span: tuple[int, int] | None, count: int) -> list[tuple[int, int] | None]:
+    """Best-effort spans of list items (``[a, b]`` or ``- a`` lines) inside a value span."""
+    if span is None:
+        return [None] * count
+    text = parser.text[span[0] : span[1]]
+    found: list[tuple[int, int]] = []
+    for match in re.finditer(r"(?:^|\n)[^\n]*?-[ \t]+(\"[^\"\n]*\"|'[^'\n]*'|[^\n]+)", text):
+        item_start = span[0] + match.start(1)
+        item_end = span[0] + match.end(1)
+        value = match.group(1)
+        if value[:1] in "\"'":
+            item_start, item_end = item_start + 1, item_end - 1
+        found.append((item_start, item_end))
+    if len(found) != count and text.lstrip().startswith("["):
+        found = []
+        for match in re.finditer(r"(\"[^\"]*\"|'[^']*'|[^,\[\]\"']+)", text):
+            if not match.group().strip():
+                continue
+            item_start, item_end = span[0] + match.start(), span[0] + match.end()
+            while item_start < item_end and parser.text[item_start] == " ":
+                item_start += 1
+            if parser.text[item_start] in "\"'":
+                item_start, item_end = item_start + 1, item_end - 1
+            found.append((item_start, item_end))
+    if len(found) != count:
+        return [span] * count
+    return list(found)
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, list):
+        return value
+    return None
+
+
+def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, header: ChunkHeader | None) -> None:
+    """Create the labels, figures, tables and listings an executable cell defines."""
+    doc = parser.doc
+    options = _normalise(parsed.options)
+    spans: dict[str, tuple[int, int] | None] = {}
+    if header is not None:
+        for key, value in header.options.items():
+            options.setdefault(key, value)
+            spans.setdefault(key, header.option_spans[key])
+        if header.label and "label" not in options:
+            options["label"] = header.label
+            spans["label"] = header.label_span
+    for key in ("label", "fig-cap", "fig-alt", "fig-subcap", "tbl-cap", "tbl-subcap", "lst-label", "lst-cap"):
+        if key in options and key not in spans:
+            spans[key] = _value_span(parser, parsed, key)
+    cell.options = options
+    ignore = options.get("mlsys-lint")
+    if isinstance(ignore, str) and ignore.strip().startswith("ignore"):
+        codes = tuple(c for c in re.split(r"[\s,]+", ignore.strip()[len("ignore"):]) if c)
+        doc.suppressions.append(Suppression("cell", codes, cell.first_line, cell.last_line, cell.start,
+                                            cell.start + 3, doc.source))
+    label = options.get("label")
+    label = str(label) if label is not None and not isinstance(label, (list, dict)) else None
+    cell.label = label
+    kind = label.split("-", 1)[0].lower() if label and "-" in label else None
+    form = "diagram" if cell.language in _DIAGRAMS else "cell"
+    block = parser.block_index + 1
+    condition = parser.condition
+
+    def text_of(key: str, value: Any, span: tuple[int, int] | None) -> Text | None:
+        if value is None or value is False:
+            return None
+        if span is None:
+            span = (cell.start, cell.start)
+        return Text(str(value) if not isinstance(value, bool) else "", span[0], span[1], doc.source)
+
+    def scan_caption(span: tuple[int, int] | None, owner: str | None, kind_of_text: str = "caption") -> None:
+        if span is None or span[1] <= span[0]:
+            return
+        for start, end in _line_ranges(parser, span, parsed):
+            doc.add_prose(start, end, kind_of_text, block)
+            if kind_of_text == "caption":
+                result = parser.scanner.scan(start, end, context="caption", block=block, condition=condition)
+                for ref in doc.references[result.references[0] : result.references[1]]:
+                    ref.in_caption_of = owner
+                    ref.inside_float = owner
+
+    def add_float(type_: str, label_: str | None, caption: Text | None, alt: Text | None, parent: int | None,
+                  label_span: tuple[int, int] | None, label_form: str = "cell") -> Float:
+        item = Float(type_, form, label_, cell.start, cell.end, doc.source, caption=caption, alt=alt,
+                     attributes={k: str(v) for k, v in options.items() if isinstance(v, (str, int, float))},
+                     condition=condition, block=block, cell_language=cell.language)
+        item.index = len(doc.floats)
+        item.parent = parent
+        doc.floats.append(item)
+        if parent is not None:
+            doc.floats[parent].subfloats.append(item.index)
+        if label_ is not None and label_span is not None:
+            doc.add_label(label_, label_form, label_span[0], label_span[1], condition, item.index, block=block)
+        return item
+
+    for type_ in ("fig", "tbl"):
+        cap_key, subcap_key, alt_key = f"{type_}-cap", f"{type_}-subcap", f"{type_}-alt"
+        is_float = kind == type_ or (cap_key in options and kind is None)
+        if not is_float:
+            continue
+        caption_value = options.get(cap_key)
+        alt_value = options.get(alt_key) if type_ == "fig" else None
+        captions = _as_list(caption_value)
+        alts = _as_list(alt_value)
+        scan_caption(spans.get(cap_key), label)
+        if alt_value is not None:
+            scan_caption(spans.get(alt_key), label, "alt")
+        subcaps = _as_list(options.get(subcap_key))
+        if captions is not None and len(captions) > 1 and label:
+            cap_spans = _item_spans(parser, spans.get(cap_key), len(captions))
+            alt_spans = _item_spans(parser, spans.get(alt_key), len(alts)) if alts else []
+            for number, caption in enumerate(captions, 1):
+                alt = None
+                if alts and number <= len(alts):
+                    alt = text_of(alt_key, alts[number - 1], alt_spans[number - 1])
+                elif alt_value is not None and alts is None:
+                    alt = text_of(alt_key, alt_value, spans.get(alt_key))
+                add_float(type_, f"{label}-{number}", text_of(cap_key, caption, cap_spans[number - 1]), alt, None,
+                          spans.get("label"), "subcap")
+            continue
+        if captions is not None:
+            caption_value = captions[0] if captions else None
+        parent_alt = None if alts is not None and subcaps else text_of(alt_key, alt_value if alts is None else
+                                                                      (alts[0] if alts else None), spans.get(alt_key))
+        parent = add_float(type_, label if kind == type_ else None, text_of(cap_key, caption_value, spans.get(cap_key)),
+                           parent_alt, None, spans.get("label"))
+        if subcaps:
+            sub_spans = _item_spans(parser, spans.get(subcap_key), len(subcaps))
+            alt_spans = _item_spans(parser, spans.get(alt_key), len(alts)) if alts else []
+            scan_caption(spans.get(subcap_key), label)
+            for number, subcap in enumerate(subcaps, 1):
+                alt = text_of(alt_key, alts[number - 1], alt_spans[number - 1]) if alts and number <= len(alts) else (
+                    parent.alt)
+                add_float(type_, f"{label}-{number}" if label else None,
+                          text_of(subcap_key, subcap, sub_spans[number - 1]), alt, parent.index,
+                          spans.get("label"), "subcap")
+        elif options.get(subcap_key) is True and label:
+            parent.attributes["subcap"] = "true"
+    if kind is not None and kind not in ("fig", "tbl") and label and spans.get("label"):
+        doc.add_label(label, "cell", spans["label"][0], spans["label"][1], condition, block=block)
+    listing = options.get("lst-label")
+    if listing is not None:
+        listing = str(listing)
+        caption = text_of("lst-cap", options.get("lst-cap"), spans.get("lst-cap"))
+        scan_caption(spans.get("lst-cap"), listing)
+        item = Float("lst", "cell", listing, cell.start, cell.end, doc.source, caption=caption,
+                     condition=condition, block=block, cell_language=cell.language)
+        item.index = len(doc.floats)
+        doc.floats.append(item)
+        if caption is not None and spans.get("lst-label"):
+            doc.add_label(listing, "cell", spans["lst-label"][0], spans["lst-label"][1], condition, item.index,
+                          block=block)
+
+
+def _line_ranges(parser: "_Parser", span: tuple[int, int], parsed: ParsedOptions) -> list[tuple[int, int]]:
+    """Split a value span that crosses option lines into per-line content ranges."""
+    ranges = []
+    start, end = span
+    if not parsed.lines or start < parser.starts[parsed.lines[0].index]:
+        return [span]
+    for line in parsed.lines:
+        line_start = line.content_start
+        line_end = line.content_start + len(line.content)
+        lo, hi = max(start, line_start), min(end, line_end)
+        if lo < hi:
+            ranges.append((lo, hi))
+    return ranges or [span]

@@ -1,0 +1,396 @@
+"""The rule engine: registry, selection, running rules, suppression, ordering.
+
+Data flows one way: paths → `Project`s → rules → `Violation`s → `Diagnostic`s
+(code, severity, suppression, per-file ignores, targets) → reporters.  Nothing here
+knows what any particular rule checks.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from mlsys_lint.config import ConfigError, Settings
+from mlsys_lint.document import Document, parse
+from mlsys_lint.model import Diagnostic, Severity, Source, Span, Suppression
+from mlsys_lint.plugin import Rule
+from mlsys_lint.project import (
+    Project,
+    ProjectIssue,
+    build_project,
+    find_project_root,
+    subprojects,
+    _discover,
+)
+from mlsys_lint.reading import UnreadableFile, decode, read_source
+
+ENTRY_POINT_GROUP = "mlsys_lint.rules"
+UNUSED_SUPPRESSION = "MSL005"
+
+
+class InternalError(Exception):
+    """A bug: a rule or the engine failed; reported in one line with exit code 2."""
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> dict[str, Rule]:
+    """Every rule registered through the ``mlsys_lint.rules`` entry-point group, by code."""
+    from importlib.metadata import entry_points
+
+    registry: dict[str, Rule] = {}
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            loaded = entry.load()
+        except Exception as error:  # a broken plugin must not take the linter down
+            raise InternalError(f"cannot load rules from plugin `{entry.name}` ({entry.value}): {error}") from error
+        rules = loaded if isinstance(loaded, (list, tuple)) else [loaded]
+        for rule in rules:
+            if not isinstance(rule, Rule):
+                raise InternalError(f"plugin `{entry.name}` exported {rule!r}, which is not a Rule")
+            if rule.code in registry and registry[rule.code] is not rule:
+                raise InternalError(f"rule code {rule.code} is registered twice (plugin `{entry.name}`)")
+            registry[rule.code] = rule
+    return dict(sorted(registry.items()))
+
+
+def matches(selector: str, rule: Rule) -> bool:
+    """Whether a selector (code, code prefix, rule name or ``ALL``) picks `rule`."""
+    return selector == "ALL" or rule.code.startswith(selector.upper()) or selector == rule.name
+
+
+def _check_selectors(selectors: Iterable[str], registry: dict[str, Rule], where: str) -> None:
+    for selector in selectors:
+        if not any(matches(selector, rule) for rule in registry.values()):
+            raise ConfigError(f"{where}: unknown rule code or name `{selector}`")
+
+
+def select_rules(registry: dict[str, Rule], settings: Settings) -> dict[str, Rule]:
+    """The rules to run: defaults (or `select`), plus `extend-select`, minus `ignore`."""
+    _check_selectors(settings.select, registry, "select")
+    _check_selectors(settings.extend_select, registry, "extend-select")
+    _check_selectors(settings.ignore, registry, "ignore")
+    for glob, codes in settings.per_file_ignores.items():
+        _check_selectors(codes, registry, f"per-file-ignores `{glob}`")
+    for code in list(settings.severity) + list(settings.rules):
+        if code not in registry:
+            raise ConfigError(f"unknown rule code `{code}` in configuration")
+    chosen = {}
+    for code, rule in registry.items():
+        if settings.select:
+            picked = any(matches(s, rule) for s in settings.select)
+        else:
+            picked = rule.enabled
+        picked = picked or any(matches(s, rule) for s in settings.extend_select)
+        if picked and not any(matches(s, rule) for s in settings.ignore):
+            chosen[code] = rule
+    return chosen
+
+
+def rule_options(rule: Rule, settings: Settings) -> dict[str, Any]:
+    """A rule's options: its defaults overridden by the configuration, type-checked."""
+    options = rule.default_options()
+    known = {option.name: option for option in rule.options}
+    for key, value in settings.rules.get(rule.code, {}).items():
+        if key not in known:
+            names = ", ".join(sorted(known)) or "none"
+            raise ConfigError(f"rules.{rule.code}: unknown option `{key}` (options: {names})")
+        expected = known[key].type
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"rules.{rule.code}.{key}: expected {expected.__name__}, got {value!r}")
+        options[key] = value
+    return options
+
+
+# -- planning: which projects, which files ----------------------------------------------
+
+
+@dataclass
+class Plan:
+    """One project to build, and which of its files to report on (None: all)."""
+
+    root: Path
+    config: Path | None = None
+    loose: list[Path] | None = None
+    targets: set[str] | None = None
+    explicit: list[Path] = field(default_factory=list)
+
+
+def plan_projects(paths: list[Path], settings: Settings, base: Path, virtual: str | None = None) -> list[Plan]:
+    """Group the given paths into projects, as Quarto would see them."""
+    plans: dict[tuple[str, str], Plan] = {}
+    config_file = Path(settings.quarto_config) if settings.quarto_config else None
+    if config_file is not None and not config_file.is_absolute():
+        anchor = settings.folder or base
+        config_file = anchor / config_file
+    if config_file is not None and not config_file.exists():
+        raise ConfigError(f"{config_file}: Quarto configuration file not found")
+
+    def plan_for(root: Path, config: Path | None = None) -> Plan:
+        key = (str(root), str(config))
+        if key not in plans:
+            plans[key] = Plan(root, config)
+        return plans[key]
+
+    for raw in paths or [base]:
+        path = Path(os.path.abspath(raw))
+        if not path.exists():
+            if str(path) != virtual:
+                raise ConfigError(f"{raw}: no such file or directory")
+            plan = plan_for(path.parent)
+            plan.loose = (plan.loose or []) + [path]
+            plan.targets = (plan.targets or set()) | {str(path)}
+            continue
+        if config_file is not None:
+            root = find_project_root(config_file.parent) or config_file.parent
+            plan = plan_for(root, config_file)
+        else:
+            root = find_project_root(path)
+            if root is None:
+                if path.is_dir():
+                    loose = [path / rel for rel in _discover(path, None)]
+                    plan = plan_for(path)
+                    plan.loose = (plan.loose or []) + loose
+                    for sub in subprojects(path):
+                        plan_for(sub)
+                    continue
+                plan = plan_for(path.parent)
+                plan.loose = (plan.loose or []) + [path]
+                plan.targets = (plan.targets or set()) | {str(path)}
+                continue
+            plan = plan_for(root)
+            if path.is_dir() and path != root:
+                for sub in subprojects(path):
+                    if sub != root:
+                        plan_for(sub)
+        if path.is_file():
+            plan.targets = (plan.targets or set()) | {str(path)}
+            plan.explicit.append(path)
+        elif path != plan.root:
+            plan.targets = (plan.targets or set()) | {f"{path}{os.sep}"}
+    return list(plans.values())
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """The outcome of a run, before formatting."""
+
+    diagnostics: list[Diagnostic]
+    files: list[str]
+    projects: list[Project]
+    rules: dict[str, Rule]
+    sources: dict[str, Source]
+
+
+class Engine:
+    """Runs selected rules over the projects that a list of paths names."""
+
+    def __init__(self, settings: Settings, rules: dict[str, Rule], base: Path | None = None,
+                 stdin: tuple[str, str] | None = None) -> None:
+        self.settings = settings
+        self.rules = rules
+        self.base = base or Path.cwd()
+        self.stdin = stdin
+        self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
+
+    def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
+        """Read and parse one file; an unreadable one becomes an MSL001 issue."""
+        try:
+            if self.stdin is not None and os.path.abspath(self.stdin[0]) == str(path):
+                source = decode(self.stdin[1].encode("utf-8"), str(path))
+            else:
+                source = read_source(path)
+        except UnreadableFile as reason:
+            unreadable.append(ProjectIssue("MSL001", f"cannot read file: {reason}", Span(str(path), 1, 1, 1, 1)))
+            return None
+        return parse(source)
+
+    def build(self, plan: Plan) -> Project:
+        unreadable: list[ProjectIssue] = []
+        project = build_project(
+            plan.root,
+            load_document=lambda p: self.load_document(p, unreadable),
+            config_path=plan.config,
+            profiles=self.settings.profile,
+            loose_files=plan.loose,
+            targets=plan.targets,
+        )
+        missing = [p for p in plan.explicit if str(p) not in project.documents]
+        if missing:
+            extra = build_project(plan.root, load_document=lambda p: self.load_document(p, unreadable),
+                                  loose_files=missing, targets={str(p) for p in missing})
+            for unit in extra.units:
+                unit.index = len(project.units) + unit.index
+            project.loose_units = extra.units
+            project.documents.update(extra.documents)
+            project.issues.extend(extra.issues)
+        project.issues.extend(unreadable)
+        project.options = {"settings": self.settings}
+        return project
+
+    def run(self, paths: list[Path]) -> RunResult:
+        virtual = os.path.abspath(self.stdin[0]) if self.stdin is not None else None
+        projects = [self.build(plan) for plan in plan_projects(paths, self.settings, self.base, virtual)]
+        diagnostics: list[Diagnostic] = []
+        files: list[str] = []
+        sources: dict[str, Source] = {}
+        for project in projects:
+            found = self.check(project)
+            diagnostics.extend(found)
+            order = project.file_order()
+            for path in sorted(project.documents, key=lambda p: order.get(p, 0)):
+                if _is_target(project, path):
+                    files.append(path)
+            for doc in project.documents.values():
+                sources[doc.path] = doc.source
+            if project.config_source is not None:
+                sources[project.config_source.path] = project.config_source
+        return RunResult(diagnostics, files, projects, self.rules, sources)
+
+    def check(self, project: Project) -> list[Diagnostic]:
+        """Run every selected rule on one project; suppress, filter and order the findings."""
+        found: list[Diagnostic] = []
+        for code, rule in self.rules.items():
+            if code == UNUSED_SUPPRESSION:
+                continue
+            try:
+                violations = list(rule.check(project, self.options[code]))
+            except (ConfigError, InternalError):
+                raise
+            except Exception as error:
+                raise InternalError(f"rule {code} ({rule.name}) failed on {project.root}: "
+                                    f"{error.__class__.__name__}: {error}") from error
+            severity = self.settings.severity.get(code, rule.severity)
+            for violation in violations:
+                found.append(Diagnostic(code, rule.name, severity, violation.span, violation.message,
+                                        violation.subject, violation.fix))
+        found = [d for d in found if _is_target(project, d.span.path) and not self._file_ignored(project, d)]
+        kept, unused = self.suppress(project, found)
+        if UNUSED_SUPPRESSION in self.rules:
+            rule = self.rules[UNUSED_SUPPRESSION]
+            for suppression in unused:
+                if not _is_target(project, suppression.source.path):
+                    continue
+                codes = " ".join(suppression.codes) or "all rules"
+                kept.append(Diagnostic(UNUSED_SUPPRESSION, rule.name,
+                                       self.settings.severity.get(UNUSED_SUPPRESSION, rule.severity),
+                                       suppression.span, f"suppression of {codes} suppressed nothing; remove it",
+                                       " ".join(suppression.codes)))
+        order = project.file_order()
+        kept.sort(key=lambda d: d.sort_key(order))
+        return _dedupe(kept)
+
+    def _file_ignored(self, project: Project, diagnostic: Diagnostic) -> bool:
+        settings = self.settings
+        if not settings.per_file_ignores and not settings.exclude:
+            return False
+        rel = _relative(diagnostic.span.path, project.root)
+        if any(fnmatch.fnmatch(rel, glob) for glob in settings.exclude):
+            return True
+        for glob, selectors in settings.per_file_ignores.items():
+            if fnmatch.fnmatch(rel, glob) and any(matches(s, self.rules[diagnostic.code]) if diagnostic.code in
+                                                  self.rules else s == diagnostic.code for s in selectors):
+                return True
+        return False
+
+    def suppress(self, project: Project, diagnostics: list[Diagnostic]) -> tuple[list[Diagnostic], list[Suppression]]:
+        """Drop findings silenced by inline comments; return the suppressions that did nothing."""
+        by_path: dict[str, list[Suppression]] = {}
+        for doc in project.documents.values():
+            if doc.suppressions:
+                by_path[doc.path] = _effective_suppressions(doc)
+        used: set[int] = set()
+        kept = []
+        for diagnostic in diagnostics:
+            hit = None
+            for suppression in by_path.get(diagnostic.span.path, ()):
+                if (suppression.first_line <= diagnostic.span.line <= suppression.last_line
+                        and self._codes_match(suppression.codes, diagnostic.code)):
+                    hit = suppression
+                    break
+            if hit is None:
+                kept.append(diagnostic)
+            else:
+                used.add(id(hit))
+        unused = []
+        for suppressions in by_path.values():
+            for suppression in suppressions:
+                if id(suppression) in used or suppression.action == "enable":
+                    continue
+                if suppression.codes and not any(self._codes_match((c,), code) for c in suppression.codes
+                                                 for code in self.rules):
+                    continue
+                unused.append(suppression)
+        return kept, unused
+
+    def _codes_match(self, codes: tuple[str, ...], code: str) -> bool:
+        if not codes:
+            return True
+        rule = self.rules.get(code)
+        return any(code.startswith(c.upper()) or (rule is not None and c == rule.name) for c in codes)
+
+
+def _effective_suppressions(doc: Document) -> list[Suppression]:
+    """Turn comment directives into line ranges (``disable``…``enable`` pairs become regions)."""
+    source = doc.source
+    result: list[Suppression] = []
+    open_regions: list[Suppression] = []
+    for item in sorted(doc.suppressions, key=lambda s: s.start):
+        if item.action == "disable-next-line":
+            line = item.last_line + 1
+            while line <= source.line_count and not source.line_text(line).strip():
+                line += 1
+            result.append(Suppression(item.action, item.codes, line, line, item.start, item.end, source))
+        elif item.action == "disable-line":
+            result.append(item)
+        elif item.action == "disable-file":
+            result.append(Suppression(item.action, item.codes, 1, source.line_count, item.start, item.end, source))
+        elif item.action == "disable":
+            open_regions.append(item)
+        elif item.action == "enable":
+            for region in reversed(open_regions):
+                if not item.codes or set(item.codes) & set(region.codes) or not region.codes:
+                    open_regions.remove(region)
+                    result.append(Suppression("disable", region.codes, region.first_line, item.last_line,
+                                              region.start, region.end, source))
+                    break
+        else:
+            result.append(item)
+    for region in open_regions:
+        result.append(Suppression("disable", region.codes, region.first_line, source.line_count, region.start,
+                                  region.end, source))
+    return result
+
+
+def _is_target(project: Project, path: str) -> bool:
+    targets = project.targets
+    if targets is None:
+        return True
+    return path in targets or any(t.endswith(os.sep) and path.startswith(t) for t in targets)
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root).replace(os.sep, "/")
+    except ValueError:
+        return path
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen = set()
+    unique = []
+    for diagnostic in diagnostics:
+        key = (diagnostic.code, diagnostic.span, diagnostic.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(diagnostic)
+    return unique

@@ -1,0 +1,490 @@
+"""Inline Markdown scanning: references, footnote markers, images, links, code, math.
+
+The scanner walks one visible text range (a paragraph, a heading, a caption) and
+records what Pandoc would see there; everything it hides (code spans, math, link
+targets, attribute blocks, citation keys, URLs) is added to the document's hidden
+ranges so that words read from prose never come from those places.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mlsys_lint.attributes import Attributes, find_attribute_end, parse_attributes
+from mlsys_lint.model import (
+    FootnoteRef,
+    InlineNote,
+    Problem,
+    RawTex,
+    Reference,
+    Shortcode,
+    Suppression,
+)
+
+if TYPE_CHECKING:
+    from mlsys_lint.document import Document
+
+_TRIGGER = re.compile(r"\\|`|\$|<|\{\{|!\[|\[|@|\^\[|https?://|\{[#.]")
+_BACKTICKS = re.compile(r"`+")
+_CITE_KEY = re.compile(r"[\w](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]*(?:\s+[^<>]*?)?/?>", re.S)
+_AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>")
+_URL = re.compile(r"https?://[^\s<>\"'`)\]]*[^\s<>\"'`)\].,;:!?]")
+_SHORTCODE = re.compile(r"\{\{<\s*([\w\-]+)(.*?)>\}\}", re.S)
+_ESCAPED_SHORTCODE = re.compile(r"\{\{\{<.*?>\}\}\}", re.S)
+_SHORTCODE_ARG = re.compile(r"""([\w\-]+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)""")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)\*?((?:\[[^\]\n]*\])?(?:\{[^{}\n]*\})*)")
+_SUPPRESSION = re.compile(r"^\s*mlsys-lint:\s*(disable-next-line|disable-line|disable-file|disable|enable)\b\s*(.*?)\s*$", re.S)
+
+
+@dataclass
+class Image:
+    """An inline image as scanned; whether it becomes a figure is decided by its block."""
+
+    start: int
+    end: int
+    alt_start: int
+    alt_end: int
+    destination: str
+    attrs: Attributes | None
+    attr_start: int = -1
+    attr_end: int = -1
+    references: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class ScanResult:
+    """What one scan found that its block needs to decide on (images, equation labels)."""
+
+    images: list[Image] = field(default_factory=list)
+    references: tuple[int, int] = (0, 0)
+    text_outside_images: bool = False
+
+
+def parse_shortcode_args(body: str) -> tuple[list[str], dict[str, str]]:
+    """Split a shortcode's argument text into positional and keyword arguments."""
+    args: list[str] = []
+    kwargs: dict[str, str] = {}
+    for match in _SHORTCODE_ARG.finditer(body):
+        if match.group(1):
+            kwargs[match.group(1)] = _unquote(match.group(2))
+        else:
+            args.append(_unquote(match.group(3)))
+    return args, kwargs
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].replace("\\" + value[0], value[0])
+    return value
+
+
+def suppression_from_comment(body: str) -> tuple[str, tuple[str, ...]] | None:
+    """Parse ``mlsys-lint: disable-next-line FIG001`` from a comment body."""
+    match = _SUPPRESSION.match(body)
+    if not match:
+        return None
+    codes = tuple(c for c in re.split(r"[\s,]+", match.group(2)) if c)
+    return match.group(1), codes
+
+
+class InlineScanner:
+    """Scans inline ranges of one document, appending to its element lists."""
+
+    def __init__(self, doc: "Document") -> None:
+        self.doc = doc
+        self.text = doc.source.text
+
+    def scan(
+        self,
+        start: int,
+        end: int,
+        *,
+        context: str = "prose",
+        note: str | None = None,
+        block: int = 0,
+        condition=None,
+        bracketed: bool = False,
+    ) -> ScanResult:
+        """Scan ``text[start:end]``; returns the images and the range of references added."""
+        doc = self.doc
+        text = self.text
+        result = ScanResult()
+        ref_first = len(doc.references)
+        pos = start
+        cond = condition if condition is not None else doc.default_condition
+        while pos < end:
+            match = _TRIGGER.search(text, pos, end)
+            if not match:
+                break
+            pos = match.start()
+            token = match.group()
+            if token == "\\":
+                pos = self._escape(pos, end)
+            elif token == "`":
+                pos = self._code_span(pos, end)
+            elif token == "$":
+                pos = self._math(pos, end, block, cond)
+            elif token == "<":
+                pos = self._angle(pos, end)
+            elif token == "{{":
+                pos = self._shortcode(pos, end, context)
+            elif token == "![":
+                pos = self._image(pos, end, result, context=context, note=note, block=block, condition=cond)
+            elif token == "[":
+                pos = self._bracket(pos, end, context=context, note=note, block=block, condition=cond)
+            elif token == "@":
+                pos = self._citation(pos, end, bracketed=bracketed, context=context, block=block, condition=cond)
+            elif token == "^[":
+                pos = self._inline_note(pos, end, block=block, condition=cond)
+            elif token.startswith("http"):
+                pos = self._url(pos, end)
+            else:
+                pos = self._stray_attributes(pos, end)
+        result.references = (ref_first, len(doc.references))
+        return result
+
+    # -- hidden pieces -------------------------------------------------------------
+
+    def _escape(self, pos: int, end: int) -> int:
+        text = self.text
+        if pos + 1 < end and not text[pos + 1].isalpha():
+            self.doc.hide(pos, pos + 2)
+            return pos + 2
+        match = _TEX_COMMAND.match(text, pos, end)
+        if not match:
+            return pos + 1
+        arguments = match.group(2)
+        self.doc.raw_tex.append(
+            RawTex(match.group(1), arguments.strip("{}[]"), pos, match.end(), self.doc.source)
+        )
+        self.doc.hide(pos, match.end())
+        return match.end()
+
+    def _code_span(self, pos: int, end: int) -> int:
+        text = self.text
+        run = _BACKTICKS.match(text, pos, end)
+        ticks = run.group()
+        search = run.end()
+        while True:
+            close = text.find(ticks, search, end)
+            if close == -1:
+                return run.end()
+            close_end = close + len(ticks)
+            if text[close - 1] != "`" and (close_end >= end or text[close_end] != "`"):
+                break
+            search = _BACKTICKS.match(text, close, end).end()
+        span_end = close_end
+        if span_end < end and text[span_end] == "{":
+            brace = find_attribute_end(text, span_end, end)
+            if brace != -1:
+                span_end = brace + 1
+        self.doc.hide(pos, span_end)
+        return span_end
+
+    def _math(self, pos: int, end: int, block: int, condition) -> int:
+        text = self.text
+        if text.startswith("$$", pos):
+            close = text.find("$$", pos + 2, end)
+            if close == -1:
+                return pos + 2
+            close_end = close + 2
+            self.doc.hide(pos, close_end)
+            return self._equation_label(close_end, end, block, condition)
+        if pos + 1 >= end or text[pos + 1].isspace():
+            return pos + 1
+        search = pos + 1
+        while True:
+            close = text.find("$", search, end)
+            if close == -1:
+                return pos + 1
+            if text[close - 1].isspace() or text[close - 1] == "\\":
+                search = close + 1
+                continue
+            if close + 1 < end and text[close + 1].isdigit():
+                return pos + 1
+            break
+        if "\n\n" in text[pos:close]:
+            return pos + 1
+        self.doc.hide(pos, close + 1)
+        return close + 1
+
+    def _equation_label(self, pos: int, end: int, block: int, condition) -> int:
+        text = self.text
+        probe = pos
+        while probe < end and text[probe] in " \t":
+            probe += 1
+        if probe < end and text[probe] == "{":
+            close = find_attribute_end(text, probe, end)
+            if close != -1:
+                attrs = parse_attributes(text, probe + 1, close)
+                self.doc.hide(probe, close + 1)
+                if attrs.id:
+                    self.doc.add_label(attrs.id, "equation", attrs.id_start, attrs.id_end, condition, block=block)
+                return close + 1
+        return pos
+
+    def _angle(self, pos: int, end: int) -> int:
+        text = self.text
+        if text.startswith("<!--", pos):
+            close = text.find("-->", pos + 4, end)
+            if close == -1:
+                self.doc.hide(pos, end)
+                return end
+            self.doc.comment(pos, close + 3)
+            return close + 3
+        match = _AUTOLINK.match(text, pos, end)
+        if match:
+            self.doc.hide(pos, match.end())
+            return match.end()
+        match = _HTML_TAG.match(text, pos, end)
+        if match:
+            self.doc.hide(pos, match.end())
+            return match.end()
+        return pos + 1
+
+    def _url(self, pos: int, end: int) -> int:
+        if pos > 0 and (self.text[pos - 1].isalnum()):
+            return pos + 4
+        match = _URL.match(self.text, pos, end)
+        if not match:
+            return pos + 4
+        self.doc.hide(pos, match.end())
+        return match.end()
+
+    def _shortcode(self, pos: int, end: int, context: str) -> int:
+        text = self.text
+        if pos > 0 and text[pos - 1] == "{":
+            match = _ESCAPED_SHORTCODE.match(text, pos - 1, end)
+            if match:
+                self.doc.hide(pos - 1, match.end())
+                return match.end()
+        match = _SHORTCODE.match(text, pos, end)
+        if not match:
+            return pos + 2
+        args, kwargs = parse_shortcode_args(match.group(2))
+        self.doc.shortcodes.append(
+            Shortcode(match.group(1), args, kwargs, pos, match.end(), self.doc.source, in_code=context == "code")
+        )
+        self.doc.hide(pos, match.end())
+        return match.end()
+
+    def _stray_attributes(self, pos: int, end: int) -> int:
+        text = self.text
+        close = find_attribute_end(text, pos, end)
+        if close == -1:
+            return pos + 1
+        attrs = parse_attributes(text, pos + 1, close)
+        if attrs.id and pos > 0 and text[pos - 1] in " \t":
+            self.doc.problems.append(
+                Problem("detached-attributes", f"`{{#{attrs.id}}}` is separated from what it labels by a space", pos, close + 1, attrs.id)
+            )
+        self.doc.hide(pos, close + 1)
+        return close + 1
+
+    # -- structures with visible text -----------------------------------------------
+
+    def _matching_bracket(self, pos: int, end: int) -> int:
+        """Index of the ``]`` matching the ``[`` at `pos`, skipping code and escapes."""
+        text = self.text
+        depth = 0
+        i = pos
+        while i < end:
+            char = text[i]
+            if char == "\\":
+                i += 2
+                continue
+            if char == "`":
+                run = _BACKTICKS.match(text, i, end).group()
+                close = text.find(run, i + len(run), end)
+                i = (close + len(run)) if close != -1 else i + len(run)
+                continue
+            if char == "[":
+                depth += 1
+            elif char == "]":
+                depth -= 1
+                if depth == 0:
+                    return i
+            elif char == "\n" and text.startswith("\n", i + 1):
+                return -1
+            i += 1
+        return -1
+
+    def _destination(self, pos: int, end: int) -> int:
+        """Index after the ``)`` closing a link destination opened at `pos`."""
+        text = self.text
+        depth = 0
+        i = pos
+        while i < end:
+            char = text[i]
+            if char == "\\":
+                i += 2
+                continue
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+            elif char == "\n" and text.startswith("\n", i + 1):
+                return -1
+            i += 1
+        return -1
+
+    def _image(self, pos: int, end: int, result: ScanResult, **ctx) -> int:
+        text = self.text
+        close = self._matching_bracket(pos + 1, end)
+        if close == -1 or close + 1 >= end or text[close + 1] != "(":
+            return pos + 2
+        dest_end = self._destination(close + 1, end)
+        if dest_end == -1:
+            return pos + 2
+        refs_before = len(self.doc.references)
+        self.scan(pos + 2, close, context="caption" if ctx["context"] == "prose" else ctx["context"],
+                  note=ctx["note"], block=ctx["block"], condition=ctx["condition"])
+        refs_after = len(self.doc.references)
+        destination = text[close + 2 : dest_end - 1].strip().split(" ", 1)[0]
+        self.doc.hide(close, dest_end)
+        image = Image(pos, dest_end, pos + 2, close, destination, None, references=(refs_before, refs_after))
+        if dest_end < end and text[dest_end] == "{":
+            brace = find_attribute_end(text, dest_end, end)
+            if brace != -1:
+                image.attrs = parse_attributes(text, dest_end + 1, brace)
+                image.attr_start, image.attr_end = dest_end, brace + 1
+                image.end = brace + 1
+                self._hide_attributes(dest_end, brace + 1, image.attrs, alt_keys=("fig-alt", "alt"))
+        result.images.append(image)
+        return image.end
+
+    def _hide_attributes(self, start: int, end: int, attrs: Attributes, alt_keys=(), caption_keys=()) -> None:
+        """Hide an attribute block except the values of caption and alt keys."""
+        pos = start
+        for key in sorted(alt_keys + caption_keys, key=lambda k: attrs.value_spans.get(k, (end, end))):
+            if key not in attrs.value_spans:
+                continue
+            vstart, vend = attrs.value_spans[key]
+            self.doc.hide(pos, vstart)
+            self.doc.add_prose(vstart, vend, "alt" if key in alt_keys else "caption")
+            pos = vend
+        self.doc.hide(pos, end)
+
+    def _bracket(self, pos: int, end: int, **ctx) -> int:
+        text = self.text
+        if text.startswith("[^", pos):
+            close = text.find("]", pos + 2, end)
+            ident = text[pos + 2 : close] if close != -1 else ""
+            if ident and not any(c.isspace() for c in ident) and "[" not in ident:
+                self.doc.footnote_refs.append(
+                    FootnoteRef(ident, pos, close + 1, self.doc.source, in_note=ctx["note"], context=ctx["context"])
+                )
+                self.doc.hide(pos, close + 1)
+                return close + 1
+            return pos + 1
+        close = self._matching_bracket(pos, end)
+        if close == -1:
+            return pos + 1
+        after = text[close + 1] if close + 1 < end else ""
+        if after == "(":
+            dest_end = self._destination(close + 1, end)
+            if dest_end != -1:
+                self.scan(pos + 1, close, **ctx)
+                self.doc.links.append((pos, dest_end, text[close + 2 : dest_end - 1].strip()))
+                self.doc.hide(close, dest_end)
+                end_of_link = dest_end
+                if dest_end < end and text[dest_end] == "{":
+                    brace = find_attribute_end(text, dest_end, end)
+                    if brace != -1:
+                        self.doc.hide(dest_end, brace + 1)
+                        end_of_link = brace + 1
+                return end_of_link
+        if after == "{":
+            brace = find_attribute_end(text, close + 1, end)
+            if brace != -1:
+                attrs = parse_attributes(text, close + 2, brace)
+                self.scan(pos + 1, close, **ctx)
+                if attrs.id:
+                    self.doc.add_label(attrs.id, "span", attrs.id_start, attrs.id_end, ctx["condition"], block=ctx["block"])
+                self.doc.hide(close + 1, brace + 1)
+                return brace + 1
+        inner = text[pos + 1 : close]
+        if "@" in inner and ("@" in inner.split(";")[0] or ";" in inner):
+            first = len(self.doc.references)
+            self.scan(pos + 1, close, bracketed=True, **ctx)
+            self._mark_suffixes(first, close)
+            return close + 1
+        return pos + 1
+
+    def _mark_suffixes(self, first: int, close: int) -> None:
+        """In ``[see @fig-a, left]`` text after a key up to `;`/`]` is a dropped suffix."""
+        text = self.text
+        for ref in self.doc.references[first:]:
+            stop = close
+            semi = text.find(";", ref.end, close)
+            if semi != -1:
+                stop = semi
+            if text[ref.end : stop].strip():
+                ref.has_suffix = True
+
+    def _citation(self, pos: int, end: int, *, bracketed: bool, context: str, block: int, condition) -> int:
+        text = self.text
+        start = pos
+        suppress = False
+        if pos > 0:
+            before = text[pos - 1]
+            if before == "-":
+                if pos > 1 and (text[pos - 2].isalnum()):
+                    return pos + 1
+                suppress, start = True, pos - 1
+            elif before.isalnum() or before in "_\\":
+                return pos + 1
+        match = _CITE_KEY.match(text, pos + 1, end)
+        if not match:
+            return pos + 1
+        key = match.group()
+        key_end = match.end()
+        if text.startswith("(@", pos - 1) and self._line_starts_at(pos - 1):
+            return key_end
+        has_suffix = False
+        if not bracketed:
+            probe = key_end
+            if probe < end and text[probe] == " ":
+                probe += 1
+            if probe < end and text[probe] == "[" and not text.startswith("[^", probe) and not text.startswith("[@", probe):
+                close = self._matching_bracket(probe, end)
+                if close != -1 and (close + 1 >= end or text[close + 1] not in "({"):
+                    has_suffix = True
+        self.doc.references.append(
+            Reference(key, start, key_end, self.doc.source, bracketed=bracketed, suppress_prefix=suppress,
+                      has_suffix=has_suffix, context=context, condition=condition, block=block)
+        )
+        self.doc.hide(start, key_end)
+        return key_end
+
+    def _line_starts_at(self, pos: int) -> bool:
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        return not self.text[line_start:pos].strip()
+
+    def _inline_note(self, pos: int, end: int, *, block: int, condition) -> int:
+        close = self._matching_bracket(pos + 1, end)
+        if close == -1:
+            return pos + 2
+        self.doc.inline_notes.append(InlineNote(pos, close + 1, self.doc.source))
+        self.doc.hide(pos, pos + 2)
+        self.doc.hide(close, close + 1)
+        self.scan(pos + 2, close, context="footnote", note="^", block=block, condition=condition)
+        return close + 1
+
+
+def comment_suppression(doc: "Document", start: int, end: int) -> Suppression | None:
+    """The suppression a comment ``<!-- … -->`` spanning ``start:end`` declares, if any."""
+    body = doc.source.text[start + 4 : end - 3]
+    parsed = suppression_from_comment(body)
+    if parsed is None:
+        return None
+    action, codes = parsed
+    first = doc.source.line_of(start)
+    last = doc.source.line_of(end - 1)
+    return Suppression(action, codes, first, last, start, end, doc.source)
+

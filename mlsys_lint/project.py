@@ -1,0 +1,484 @@
+"""Projects: which files Quarto renders, in what order, with which labels shared.
+
+A `Project` is built from the paths given on the command line: the `_quarto.yml`
+around them (or `--quarto-config`), a book's chapters in order, a website's render
+list, includes followed, and one `Unit` per rendered file with the elements of the
+file and of everything it includes, in reading order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import yaml
+
+from mlsys_lint.document import Document
+from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, Source, Span
+
+MANUSCRIPT_SUFFIXES = (".qmd", ".md", ".rmd", ".ipynb")
+_TEXT_SUFFIXES = (".qmd", ".md", ".rmd")
+_NOT_RENDERED = {"readme", "license", "licence", "changelog", "news", "contributing", "code_of_conduct",
+                 "copying", "authors", "security", "agents", "claude", "notice"}
+_SKIP_DIRS = {"node_modules", "renv", "venv", ".venv", "site-packages", "_book", "_site", "_freeze", "__pycache__"}
+CONFIG_NAMES = ("_quarto.yml", "_quarto.yaml")
+
+
+class ProjectError(Exception):
+    """A project that cannot be loaded (broken `_quarto.yml`, missing config file)."""
+
+
+@dataclass
+class ProjectIssue:
+    """A project-level finding for the engine: missing chapter, missing include, cycle."""
+
+    code: str
+    message: str
+    span: Span
+    subject: str = ""
+
+
+@dataclass
+class Unit:
+    """One rendered file (chapter or page) and the documents it pulls in, in reading order."""
+
+    path: str
+    index: int
+    document: Document
+    appendix: bool = False
+    part: str | None = None
+    included: list[tuple[tuple[int, ...], Document]] = field(default_factory=list)
+
+    def walk(self, attribute: str) -> Iterator[tuple[tuple[int, int, tuple[int, ...]], Any]]:
+        """Yield ``(order_key, element)`` for one element list, includes spliced in.
+
+        The key sorts elements in reading order across the whole project.
+        """
+        yield from _walk(self, self.document, attribute, (), set())
+
+    def elements(self, attribute: str) -> list[Any]:
+        return [element for _, element in self.walk(attribute)]
+
+    @property
+    def documents(self) -> list[Document]:
+        return [self.document] + [doc for _, doc in self.included]
+
+
+def _walk(unit: Unit, doc: Document, attribute: str, prefix: tuple[int, ...], active: set[str]):
+    items = getattr(doc, attribute)
+    includes = [inc for inc in doc.includes if not inc.in_code and getattr(inc, "resolved", None) is not None]
+    if not includes or doc.path in active:
+        for item in items:
+            yield (unit.index, 0, prefix + (_start(item),)), item
+        return
+    active = active | {doc.path}
+    position = 0
+    for include in includes:
+        while position < len(items) and _start(items[position]) < include.start:
+            item = items[position]
+            yield (unit.index, 0, prefix + (_start(item),)), item
+            position += 1
+        child = include.resolved
+        if child is not None:
+            yield from _walk(unit, child, attribute, prefix + (include.start,), active)
+    for item in items[position:]:
+        yield (unit.index, 0, prefix + (_start(item),)), item
+
+
+def _start(item: Any) -> int:
+    return item.start if hasattr(item, "start") else item[0]
+
+
+@dataclass
+class Project:
+    """The whole manuscript as Quarto sees it, ready for rules."""
+
+    root: Path
+    kind: str
+    config: dict[str, Any]
+    config_path: Path | None
+    units: list[Unit]
+    documents: dict[str, Document]
+    crossref_types: frozenset[str] = CROSSREF_TYPES
+    float_types: frozenset[str] = FLOAT_TYPES
+    formats: frozenset[str] = frozenset({"html"})
+    issues: list[ProjectIssue] = field(default_factory=list)
+    targets: set[str] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    config_source: Source | None = None
+    loose_units: list[Unit] = field(default_factory=list)
+    glossary: Any = None
+
+    @property
+    def all_units(self) -> list[Unit]:
+        """Rendered units plus files linted only because they were named explicitly."""
+        return self.units + self.loose_units
+
+    @property
+    def is_book(self) -> bool:
+        return self.kind == "book"
+
+    def namespaces(self) -> list[list[Unit]]:
+        """Units whose labels resolve each other: the whole book, or each page alone."""
+        alone = [[unit] for unit in self.loose_units]
+        if self.is_book:
+            return ([self.units] if self.units else []) + alone
+        return [[unit] for unit in self.units] + alone
+
+    def builds_non_html(self) -> bool:
+        return any(not fmt.startswith(("html", "revealjs", "dashboard")) for fmt in self.formats)
+
+    def file_order(self) -> dict[str, int]:
+        """Position of every file in reading order (units, then what they include)."""
+        order: dict[str, int] = {}
+        for unit in self.all_units:
+            for doc in unit.documents:
+                order.setdefault(doc.path, len(order))
+        if self.config_path is not None:
+            order.setdefault(str(self.config_path), -1)
+        return order
+
+
+# -- finding and reading the configuration ------------------------------------------
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding a `_quarto.yml`."""
+    folder = start if start.is_dir() else start.parent
+    for candidate in [folder, *folder.parents]:
+        for name in CONFIG_NAMES:
+            if (candidate / name).exists():
+                return candidate
+    return None
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.split("\n"), 1):
+        if needle in line:
+            return number
+    return 1
+
+
+def load_config(path: Path, profiles: list[str]) -> tuple[dict[str, Any], Source]:
+    """Read a Quarto config with its profile files and metadata-files merged in."""
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError(f"{path}: cannot read configuration ({error.__class__.__name__}: {error})") from None
+    source = Source(str(path), raw.replace("\r\n", "\n"))
+    config = _parse_config(path, raw)
+    base = path.parent
+    names = list(profiles)
+    if not names:
+        default = (config.get("profile") or {}).get("default") if isinstance(config.get("profile"), dict) else None
+        if isinstance(default, str):
+            names = [default]
+        elif isinstance(default, list):
+            names = [str(n) for n in default]
+        group = (config.get("profile") or {}).get("group") if isinstance(config.get("profile"), dict) else None
+        if not names and isinstance(group, list):
+            for entry in group:
+                if isinstance(entry, list) and entry:
+                    names.append(str(entry[0]))
+    for name in names:
+        for suffix in (".yml", ".yaml"):
+            profile_path = base / f"_quarto-{name}{suffix}"
+            if profile_path.exists():
+                config = _merge(config, _parse_config(profile_path, profile_path.read_text(encoding="utf-8-sig")))
+                break
+    for meta in _as_list(config.get("metadata-files")):
+        meta_path = base / str(meta)
+        if meta_path.exists():
+            try:
+                config = _merge(_parse_config(meta_path, meta_path.read_text(encoding="utf-8-sig")), config)
+            except OSError:
+                continue
+    return config, source
+
+
+def _parse_config(path: Path, raw: str) -> dict[str, Any]:
+    from mlsys_lint.cells import load_yaml
+
+    try:
+        data = load_yaml(raw)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or "invalid YAML"
+        raise ProjectError(f"{path}{where}: {reason}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: expected a YAML mapping at the top level")
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# -- what gets rendered -----------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    path: str
+    appendix: bool = False
+    part: str | None = None
+    line_hint: str = ""
+
+
+def book_entries(config: dict[str, Any]) -> list[_Entry]:
+    """A book's chapter files in order: chapters (with parts), then appendices."""
+    book = config.get("book") if isinstance(config.get("book"), dict) else {}
+    entries: list[_Entry] = []
+
+    def add(items: Any, appendix: bool, part: str | None) -> None:
+        for item in _as_list(items):
+            if isinstance(item, str):
+                entries.append(_Entry(item, appendix, part, item))
+            elif isinstance(item, dict):
+                if "part" in item:
+                    part_value = str(item["part"])
+                    if part_value.lower().endswith(MANUSCRIPT_SUFFIXES):
+                        entries.append(_Entry(part_value, appendix, part_value, part_value))
+                    add(item.get("chapters"), appendix, part_value)
+                elif "href" in item or "file" in item:
+                    target = str(item.get("href") or item.get("file"))
+                    entries.append(_Entry(target, appendix, part, target))
+                elif "chapters" in item:
+                    add(item.get("chapters"), appendix, part)
+
+    add(book.get("chapters"), False, None)
+    add(book.get("appendices"), True, None)
+    return entries
+
+
+def _website_files(root: Path, config: dict[str, Any], output_dir: str | None) -> list[str]:
+    project = config.get("project") if isinstance(config.get("project"), dict) else {}
+    render = [str(r) for r in _as_list(project.get("render"))]
+    files = _discover(root, output_dir)
+    if not render:
+        return files
+    include = [r for r in render if not r.startswith("!")]
+    exclude = [r[1:] for r in render if r.startswith("!")]
+    chosen = []
+    for rel in files:
+        if include and not any(_glob_match(rel, pattern) for pattern in include):
+            continue
+        if any(_glob_match(rel, pattern) for pattern in exclude):
+            continue
+        chosen.append(rel)
+    return chosen
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    pattern = pattern.lstrip("/")
+    if fnmatch.fnmatch(rel, pattern):
+        return True
+    if pattern.startswith("**/") and fnmatch.fnmatch(rel, pattern[3:]):
+        return True
+    return fnmatch.fnmatch(rel, pattern.rstrip("/") + "/*")
+
+
+def _discover(root: Path, output_dir: str | None, stop_at_subprojects: bool = True) -> list[str]:
+    """Every file Quarto would render on its own below `root`, relative and sorted."""
+    found: list[str] = []
+    skip = set(_SKIP_DIRS)
+    if output_dir:
+        skip.add(output_dir.strip("/"))
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        rel_folder = os.path.relpath(folder, root)
+        dirs[:] = sorted(
+            d for d in dirs
+            if not d.startswith((".", "_")) and d not in skip
+            and not (stop_at_subprojects and any((Path(folder) / d / n).exists() for n in CONFIG_NAMES))
+        )
+        for name in sorted(files):
+            lower = name.lower()
+            if not lower.endswith(_TEXT_SUFFIXES) or name.startswith(("_", ".")):
+                continue
+            if lower.rsplit(".", 1)[0] in _NOT_RENDERED:
+                continue
+            found.append(name if rel_folder == "." else f"{rel_folder}/{name}".replace(os.sep, "/"))
+    return found
+
+
+def subprojects(root: Path) -> list[Path]:
+    """Folders below `root` (not `root` itself) that hold their own `_quarto.yml`."""
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        if Path(folder) != root and any(name in files for name in CONFIG_NAMES):
+            found.append(Path(folder))
+            dirs[:] = []
+    return found
+
+
+# -- building ---------------------------------------------------------------------------
+
+Loader = Callable[[Path], "Document | ProjectIssue"]
+
+
+def build_project(
+    root: Path,
+    *,
+    load_document: Callable[[Path], Document | None],
+    config_path: Path | None = None,
+    profiles: list[str] | None = None,
+    loose_files: list[Path] | None = None,
+    targets: set[str] | None = None,
+) -> Project:
+    """Assemble a project: read its config, pick and parse its files, follow includes."""
+    config: dict[str, Any] = {}
+    source = None
+    if config_path is None and loose_files is None:
+        for name in CONFIG_NAMES:
+            if (root / name).exists():
+                config_path = root / name
+                break
+    if config_path is not None:
+        config, source = load_config(config_path, profiles or _env_profiles())
+    project_section = config.get("project") if isinstance(config.get("project"), dict) else {}
+    kind = str(project_section.get("type") or ("book" if isinstance(config.get("book"), dict) else "default"))
+    if loose_files is not None:
+        kind = "loose"
+    output_dir = project_section.get("output-dir") if isinstance(project_section.get("output-dir"), str) else None
+    issues: list[ProjectIssue] = []
+    entries: list[_Entry]
+    if loose_files is not None:
+        entries = [_Entry(str(p)) for p in loose_files]
+    elif kind == "book":
+        entries = book_entries(config)
+        if not entries:
+            entries = [_Entry(rel) for rel in _discover(root, output_dir)]
+    else:
+        entries = [_Entry(rel) for rel in _website_files(root, config, output_dir)]
+    project = Project(root=root, kind=kind, config=config, config_path=config_path, units=[], documents={},
+                      issues=issues, targets=targets, config_source=source)
+    seen: set[str] = set()
+    for entry in entries:
+        path = Path(os.path.normpath(entry.path if loose_files is not None else root / entry.path))
+        key = str(path)
+        if key in seen:
+            continue
+        seen.add(key)
+        if path.suffix.lower() not in _TEXT_SUFFIXES and loose_files is None:
+            if not path.exists() and source is not None:
+                issues.append(_missing_chapter(source, entry))
+            continue
+        if not path.exists() and loose_files is None:
+            if source is not None:
+                issues.append(_missing_chapter(source, entry))
+            continue
+        doc = load_document(path)
+        if doc is None:
+            continue
+        project.documents[doc.path] = doc
+        unit = Unit(doc.path, len(project.units), doc, appendix=entry.appendix, part=entry.part)
+        project.units.append(unit)
+        _follow_includes(project, unit, doc, [doc.path], load_document, Path(doc.path).parent)
+    project.crossref_types, project.float_types = _crossref_types(project)
+    project.formats = _formats(project)
+    return project
+
+
+def _env_profiles() -> list[str]:
+    value = os.environ.get("QUARTO_PROFILE", "")
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+def _missing_chapter(source: Source, entry: _Entry) -> ProjectIssue:
+    line = _line_of(source.text, entry.line_hint or entry.path)
+    text = source.line_text(line)
+    column = text.find(entry.line_hint) + 1 if entry.line_hint in text else 1
+    span = Span(source.path, line, column, line, column + len(entry.line_hint or entry.path))
+    return ProjectIssue("MSL004", f"chapter `{entry.path}` listed in the configuration does not exist", span, entry.path)
+
+
+def _follow_includes(project: Project, unit: Unit, doc: Document, stack: list[str],
+                     load_document: Callable[[Path], Document | None], main_dir: Path) -> None:
+    """Resolve `doc`'s includes.
+
+    Quarto resolves a nested include relative to the main document (newer releases
+    also relative to the including file), so either location counts.
+    """
+    for include in doc.includes:
+        include.resolved = None
+        target = include.target
+        if target.startswith("/"):
+            path = project.root / target.lstrip("/")
+        else:
+            path = main_dir / target
+            if not path.is_file() and (Path(doc.path).parent / target).is_file():
+                path = Path(doc.path).parent / target
+        path = Path(os.path.normpath(path))
+        key = str(path)
+        if not path.is_file():
+            project.issues.append(ProjectIssue(
+                "MSL003", f"included file `{target}` does not exist", include.span, target))
+            continue
+        if key in stack:
+            chain = " → ".join(Path(p).name for p in stack[stack.index(key):] + [key])
+            project.issues.append(ProjectIssue("MSL003", f"include cycle: {chain}", include.span, target))
+            continue
+        if include.in_code:
+            continue
+        child = project.documents.get(key)
+        if child is None:
+            child = load_document(path)
+            if child is None:
+                continue
+            project.documents[key] = child
+        include.resolved = child
+        unit.included.append(((include.start,), child))
+        _follow_includes(project, unit, child, stack + [key], load_document, main_dir)
+
+
+def _crossref_types(project: Project) -> tuple[frozenset[str], frozenset[str]]:
+    custom: set[str] = set()
+    sources = [project.config] + [doc.front_matter for doc in project.documents.values()]
+    for meta in sources:
+        crossref = meta.get("crossref") if isinstance(meta, dict) else None
+        if not isinstance(crossref, dict):
+            continue
+        for entry in _as_list(crossref.get("custom")):
+            if isinstance(entry, dict) and entry.get("ref-type"):
+                custom.add(str(entry["ref-type"]).lower())
+    return CROSSREF_TYPES | custom, FLOAT_TYPES | custom
+
+
+def _formats(project: Project) -> frozenset[str]:
+    formats: set[str] = set()
+    for meta in [project.config] + [unit.document.front_matter for unit in project.units]:
+        fmt = meta.get("format") if isinstance(meta, dict) else None
+        if isinstance(fmt, dict):
+            formats.update(str(k) for k in fmt)
+        elif isinstance(fmt, str):
+            formats.add(fmt)
+    if not formats:
+        formats.add("html")
+    return frozenset(_canonical_format(f) for f in formats)
+
+
+def _canonical_format(name: str) -> str:
+    name = re.split(r"[+\-]", name, maxsplit=1)[0] if not name.startswith("html") else "html"
+    return name

@@ -1,0 +1,86 @@
+"""Rich terminal output: one block per finding with the source line and a caret, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from mlsys_lint.model import Diagnostic, Severity
+from mlsys_lint.report import Report, doc_url
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
+
+
+def _caret_line(diagnostic: Diagnostic, line_text: str) -> tuple[str, str]:
+    """The shown source line (tabs expanded) and the caret string under the span."""
+    column = diagnostic.span.column - 1
+    end = diagnostic.span.end_column - 1 if diagnostic.span.end_line == diagnostic.span.line else len(line_text)
+    end = max(end, column + 1)
+    prefix = line_text[:column].expandtabs(4)
+    marked = line_text[column:end].expandtabs(4)
+    return line_text.expandtabs(4), " " * len(prefix) + "^" * max(1, len(marked))
+
+
+def _block(console: Console, diagnostic: Diagnostic, lines: list[str] | None) -> None:
+    style = _STYLE[diagnostic.severity]
+    code = f"[link={doc_url(diagnostic.code)}]{diagnostic.code}[/link]"
+    console.print(f"[{style}]{diagnostic.severity}[{code}][/{style}] [dim]{diagnostic.name}[/dim]: "
+                  f"[bold]{escape(diagnostic.message)}[/bold]")
+    span = diagnostic.span
+    gutter = len(str(span.line))
+    console.print(f"{' ' * gutter}[blue]-->[/blue] {escape(span.path)}:{span.line}:{span.column}")
+    if lines is not None and 0 < span.line <= len(lines):
+        shown, carets = _caret_line(diagnostic, lines[span.line - 1])
+        console.print(f"{' ' * gutter} [blue]|[/blue]")
+        console.print(f"[blue]{span.line} |[/blue] {escape(shown)}")
+        console.print(f"{' ' * gutter} [blue]|[/blue] [{style}]{carets}[/{style}]")
+    if diagnostic.fix is not None:
+        console.print(f"{' ' * gutter} [blue]=[/blue] [green]fix:[/green] {escape(diagnostic.fix.title)}")
+    console.print()
+
+
+def render(report: Report, out: TextIO) -> None:
+    console = Console(file=out, force_terminal=report.color, no_color=report.color is False, highlight=False,
+                      soft_wrap=True, emoji=False)
+    for diagnostic in report.diagnostics:
+        _block(console, diagnostic, report.sources.get(diagnostic.span.path))
+    for entry in report.stale_baseline:
+        console.print(f"[yellow]stale baseline entry[/yellow]: {escape(str(entry.get('code')))} in "
+                      f"{escape(str(entry.get('path')))} ({escape(str(entry.get('subject', '')))}) no longer matches; "
+                      "rewrite the baseline to shrink it")
+    _summary(console, report)
+
+
+def _summary(console: Console, report: Report) -> None:
+    diagnostics = report.diagnostics
+    if not diagnostics:
+        console.print(f"[bold green]All checks passed[/bold green] ({len(report.files)} files).")
+        return
+    counts = Counter(d.code for d in diagnostics)
+    files = Counter((d.code, d.span.path) for d in diagnostics)
+    table = Table(title=None, show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("code")
+    table.add_column("rule")
+    table.add_column("severity")
+    table.add_column("findings", justify="right")
+    table.add_column("files", justify="right")
+    table.add_column("fixable", justify="right")
+    for code, count in sorted(counts.items()):
+        sample = next(d for d in diagnostics if d.code == code)
+        fixable = sum(1 for d in diagnostics if d.code == code and d.fix is not None)
+        table.add_row(code, sample.name, f"[{_STYLE[sample.severity]}]{sample.severity}[/]", str(count),
+                      str(sum(1 for (c, _) in files if c == code)), str(fixable) if fixable else "")
+    console.print(table)
+    severities = Counter(d.severity for d in diagnostics)
+    parts = [f"{severities[s]} {s}{'s' if severities[s] != 1 and s is not Severity.INFO else ''}"
+             for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if severities[s]]
+    fixable = sum(1 for d in diagnostics if d.fix is not None)
+    tail = f"; {fixable} fixable with --fix" if fixable else ""
+    console.print(f"\nFound {len(diagnostics)} findings ({', '.join(parts)}) in "
+                  f"{len({d.span.path for d in diagnostics})} of {len(report.files)} files{tail}.")
+    if report.fixed:
+        console.print(f"Fixed {report.fixed} findings.")

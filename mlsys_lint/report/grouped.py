@@ -1,0 +1,79 @@
+"""Plain-text output grouped by file, without colour::
+
+    contents/ch1.qmd:
+      12:5 FIG001 Figure @fig-x is referenced before it is defined
+      40:1 CAP004 Alt text is longer than 250 characters
+
+    Found 2 findings (2 warnings) in 1 file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TextIO
+
+from mlsys_lint.model import Diagnostic, Severity
+from mlsys_lint.report import Report
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _posix(path: str) -> str:
+    return path.replace("\\", "/")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def summary(report: Report) -> list[str]:
+    lines: list[str] = []
+    diagnostics = report.diagnostics
+    if diagnostics:
+        counts = Counter(d.severity for d in diagnostics)
+        parts = [
+            _plural(counts[severity], str(severity), "info" if severity is Severity.INFO else None)
+            for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+            if counts[severity]
+        ]
+        files = len({_posix(d.span.path) for d in diagnostics})
+        lines.append(f"Found {_plural(len(diagnostics), 'finding')} ({', '.join(parts)}) in {_plural(files, 'file')}.")
+        fixable = sum(1 for d in diagnostics if d.fix is not None)
+        if fixable:
+            lines.append(f"{fixable} fixable with --fix.")
+    else:
+        lines.append("All checks passed.")
+    if report.fixed:
+        lines.append(f"Fixed {_plural(report.fixed, 'finding')}.")
+    if report.stale_baseline:
+        lines.append(
+            f"{_plural(len(report.stale_baseline), 'stale baseline entry', 'stale baseline entries')}: "
+            "rewrite the baseline with --write-baseline."
+        )
+    return lines
+
+
+def render(report: Report, out: TextIO) -> None:
+    groups: dict[str, list[Diagnostic]] = {}
+    order = {_posix(path): index for index, path in enumerate(report.files)}
+    for diagnostic in report.diagnostics:
+        groups.setdefault(_posix(diagnostic.span.path), []).append(diagnostic)
+    paths = sorted(groups, key=lambda p: (order.get(p, len(order)), p))
+    for path in paths:
+        out.write(f"{path}:\n")
+        found = sorted(groups[path], key=lambda d: (d.span.line, d.span.column, d.code, d.message))
+        for d in found:
+            out.write(f"  {d.span.line}:{d.span.column} {d.code} {_one_line(d.message)}\n")
+        out.write("\n")
+    if report.statistics and report.diagnostics:
+        per_code = Counter(d.code for d in report.diagnostics)
+        width = len(str(max(per_code.values())))
+        for code in sorted(per_code, key=lambda c: (-per_code[c], c)):
+            rule = report.rules.get(code)
+            name = rule.name if rule is not None else next(d.name for d in report.diagnostics if d.code == code)
+            out.write(f"{per_code[code]:>{width}} {code} {name}\n")
+        out.write("\n")
+    for line in summary(report):
+        out.write(line + "\n")
