@@ -35,6 +35,7 @@ _TOKEN_FOR = {lang: token for token, langs in _COMMENT_TOKENS.items() for lang i
 _BLOCK_COMMENT = {"c": ("/*", "*/"), "css": ("/*", "*/")}
 _DIAGRAMS = {"mermaid", "dot", "graphviz"}
 _SIMPLE_OPTION = re.compile(r"^([A-Za-z_][\w.\-]*):(?:[ \t]+(.*?))?[ \t]*$")
+_IGNORE_OPTION = re.compile(r"^\s*mlsys-lint:\s*ignore\b(.*)$")
 _KNITR_DOTTED = {"fig.cap": "fig-cap", "fig.alt": "fig-alt", "fig.subcap": "fig-subcap", "fig.scap": "fig-scap",
                  "tbl.cap": "tbl-cap", "fig.lp": "fig-lp"}
 
@@ -284,9 +285,11 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
         if key in options and key not in spans:
             spans[key] = _value_span(parser, parsed, key)
     cell.options = options
-    ignore = options.get("mlsys-lint")
-    if isinstance(ignore, str) and ignore.strip().startswith("ignore"):
-        codes = tuple(c for c in re.split(r"[\s,]+", ignore.strip()[len("ignore"):]) if c)
+    for line in parsed.lines:
+        ignore = _IGNORE_OPTION.match(line.content)
+        if ignore is None:
+            continue
+        codes = tuple(c for c in re.split(r"[\s,\[\]]+", ignore.group(1)) if c)
         doc.suppressions.append(Suppression("cell", codes, cell.first_line, cell.last_line, cell.start,
                                             cell.start + 3, doc.source))
     label = options.get("label")

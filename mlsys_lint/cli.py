@@ -140,7 +140,7 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
         raise UsageFailure("`-` (standard input) cannot be combined with other paths")
     settings = _settings(paths, options)
     rules = select_rules(load_rules(), settings)
-    engine = Engine(settings, rules, stdin=stdin)
+    engine = Engine(settings, rules, stdin=stdin, use_cache=not options.get("no_cache"))
     path_list = [Path(p) for p in paths]
     result = engine.run(path_list)
     fixed = 0

@@ -7,7 +7,6 @@ knows what any particular rule checks.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,10 +22,12 @@ from mlsys_lint.project import (
     ProjectIssue,
     build_project,
     find_project_root,
+    glob_to_regex,
     subprojects,
     _discover,
 )
-from mlsys_lint.reading import UnreadableFile, decode, read_source
+from mlsys_lint.cache import DocumentCache
+from mlsys_lint.reading import UnreadableFile, decode, read_bytes
 
 ENTRY_POINT_GROUP = "mlsys_lint.rules"
 UNUSED_SUPPRESSION = "MSL005"
@@ -194,27 +195,36 @@ class Engine:
     """Runs selected rules over the projects that a list of paths names."""
 
     def __init__(self, settings: Settings, rules: dict[str, Rule], base: Path | None = None,
-                 stdin: tuple[str, str] | None = None) -> None:
+                 stdin: tuple[str, str] | None = None, use_cache: bool = False) -> None:
         self.settings = settings
         self.rules = rules
         self.base = base or Path.cwd()
         self.stdin = stdin
+        self.use_cache = use_cache
+        self.cache: DocumentCache | None = None
         self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
 
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
-        """Read and parse one file; an unreadable one becomes an MSL001 issue."""
+        """Read and parse one file (or take it from the cache); unreadable → MSL001 issue."""
         try:
             if self.stdin is not None and os.path.abspath(self.stdin[0]) == str(path):
-                source = decode(self.stdin[1].encode("utf-8"), str(path))
-            else:
-                source = read_source(path)
+                return parse(decode(self.stdin[1].encode("utf-8"), str(path)))
+            data = read_bytes(path)
+            if self.cache is not None:
+                cached = self.cache.load(str(path), data)
+                if cached is not None:
+                    return cached
+            document = parse(decode(data, str(path)))
         except UnreadableFile as reason:
             unreadable.append(ProjectIssue("MSL001", f"cannot read file: {reason}", Span(str(path), 1, 1, 1, 1)))
             return None
-        return parse(source)
+        if self.cache is not None:
+            self.cache.store(str(path), data, document)
+        return document
 
     def build(self, plan: Plan) -> Project:
         unreadable: list[ProjectIssue] = []
+        self.cache = DocumentCache(plan.root) if self.use_cache else None
         project = build_project(
             plan.root,
             load_document=lambda p: self.load_document(p, unreadable),
@@ -293,10 +303,10 @@ class Engine:
         if not settings.per_file_ignores and not settings.exclude:
             return False
         rel = _relative(diagnostic.span.path, project.root)
-        if any(fnmatch.fnmatch(rel, glob) for glob in settings.exclude):
+        if any(glob_to_regex(glob).match(rel) for glob in settings.exclude):
             return True
         for glob, selectors in settings.per_file_ignores.items():
-            if fnmatch.fnmatch(rel, glob) and any(matches(s, self.rules[diagnostic.code]) if diagnostic.code in
+            if glob_to_regex(glob).match(rel) and any(matches(s, self.rules[diagnostic.code]) if diagnostic.code in
                                                   self.rules else s == diagnostic.code for s in selectors):
                 return True
         return False

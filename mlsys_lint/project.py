@@ -8,7 +8,6 @@ file and of everything it includes, in reading order.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
@@ -290,13 +289,28 @@ def _website_files(root: Path, config: dict[str, Any], output_dir: str | None) -
     return chosen
 
 
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob where ``*`` stays within a folder and ``**`` crosses folders."""
+    pattern = pattern.lstrip("/").removeprefix("./")
+    parts = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+            continue
+        parts.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+        index += 1
+    return re.compile("".join(parts) + "(?:/.*)?$")
+
+
 def _glob_match(rel: str, pattern: str) -> bool:
-    pattern = pattern.lstrip("/")
-    if fnmatch.fnmatch(rel, pattern):
-        return True
-    if pattern.startswith("**/") and fnmatch.fnmatch(rel, pattern[3:]):
-        return True
-    return fnmatch.fnmatch(rel, pattern.rstrip("/") + "/*")
+    return glob_to_regex(pattern).match(rel) is not None
 
 
 def _discover(root: Path, output_dir: str | None, stop_at_subprojects: bool = True) -> list[str]:
@@ -406,11 +420,30 @@ def _env_profiles() -> list[str]:
     return [p.strip() for p in value.split(",") if p.strip()]
 
 
+def _scalar_position(text: str, value: str) -> tuple[int, int] | None:
+    """1-based (line, column) of the first YAML scalar equal to `value` in `text`."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, yaml.ScalarNode):
+            if node.value == value:
+                return node.start_mark.line + 1, node.start_mark.column + 1
+        elif isinstance(node, yaml.SequenceNode):
+            stack[:0] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            stack[:0] = [child for pair in node.value for child in pair]
+    return None
+
+
 def _missing_chapter(source: Source, entry: _Entry) -> ProjectIssue:
-    line = _line_of(source.text, entry.line_hint or entry.path)
-    text = source.line_text(line)
-    column = text.find(entry.line_hint) + 1 if entry.line_hint in text else 1
-    span = Span(source.path, line, column, line, column + len(entry.line_hint or entry.path))
+    needle = entry.line_hint or entry.path
+    position = _scalar_position(source.text, needle)
+    line, column = position if position else (_line_of(source.text, needle), 1)
+    span = Span(source.path, line, column, line, column + len(needle))
     return ProjectIssue("MSL004", f"chapter `{entry.path}` listed in the configuration does not exist", span, entry.path)
 
 

@@ -33,8 +33,8 @@ def decode(data: bytes, path: str) -> Source:
     return Source(path, normalise_newlines(text), has_bom=has_bom, newline=newline)
 
 
-def read_source(path: Path) -> Source:
-    """Read and decode one file; raises `UnreadableFile` with a one-line reason."""
+def read_bytes(path: Path) -> bytes:
+    """Read one file's bytes; raises `UnreadableFile` with a one-line reason."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -51,4 +51,9 @@ def read_source(path: Path) -> Source:
         raise UnreadableFile("permission denied") from None
     except OSError as error:
         raise UnreadableFile(error.strerror or str(error)) from None
-    return decode(data, str(path))
+    return data
+
+
+def read_source(path: Path) -> Source:
+    """Read and decode one file; raises `UnreadableFile` with a one-line reason."""
+    return decode(read_bytes(path), str(path))

@@ -1,0 +1,157 @@
+"""The command line: exit codes, formats, configuration errors, stdin — in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from lintkit import book, write_files
+from mlsys_lint.cli import main
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "mlsys_lint" / "schemas" / "output-v1.json").read_text())
+UNCLOSED = "# A\n\n```python\nprint(1)\n"
+
+
+def run(args: list[str], cwd: Path, input: str | None = None):
+    runner = CliRunner()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return runner.invoke(main, args, input=input, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    return book(tmp_path, {"index.qmd": "# Index\n", "a.qmd": UNCLOSED})
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> Path:
+    return book(tmp_path, {"index.qmd": "# Index\n\nText.\n"})
+
+
+def test_clean_project_exits_zero(clean: Path) -> None:
+    result = run(["--select", "MSL"], clean)
+    assert result.exit_code == 0, result.output
+
+
+def test_findings_exit_one_and_concise_lines(broken: Path) -> None:
+    result = run(["--select", "MSL", "--format", "concise"], broken)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith("a.qmd:3:1: MSL002 code fence")
+
+
+def test_exit_zero_turns_findings_into_success(broken: Path) -> None:
+    assert run(["--select", "MSL", "--exit-zero"], broken).exit_code == 0
+
+
+def test_fail_on_error_ignores_info(tmp_path: Path) -> None:
+    root = book(tmp_path, {"index.qmd": "<!-- mlsys-lint: disable-next-line MSL002 -->\nText.\n"})
+    assert run(["--select", "MSL", "--format", "concise"], root).exit_code == 0
+    result = run(["--select", "MSL", "--format", "concise", "--fail-on", "info"], root)
+    assert result.exit_code == 1
+    assert "MSL005" in result.output
+
+
+def test_unknown_select_is_one_line_exit_two(clean: Path) -> None:
+    result = run(["--select", "NOPE"], clean)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert "unknown rule code or name `NOPE`" in result.output
+
+
+def test_missing_path_exits_two(clean: Path) -> None:
+    result = run(["does-not-exist.qmd"], clean)
+    assert result.exit_code == 2
+    assert "no such file or directory" in result.output
+
+
+def test_unknown_config_key_names_the_key(clean: Path) -> None:
+    write_files(clean, {".mlsys-lint.yml": "selekt: [XR]\n"})
+    result = run([], clean)
+    assert result.exit_code == 2
+    assert "unknown key `selekt`" in result.output
+
+
+def test_broken_quarto_yml_exits_two_with_line(tmp_path: Path) -> None:
+    write_files(tmp_path, {"_quarto.yml": "project:\n  type: book\n book: [\n", "index.qmd": "# I\n"})
+    result = run(["--select", "MSL"], tmp_path)
+    assert result.exit_code == 2
+    assert "_quarto.yml:" in result.output and "Traceback" not in result.output
+
+
+def test_json_output_matches_schema(broken: Path) -> None:
+    result = run(["--select", "MSL", "--format", "json"], broken)
+    data = json.loads(result.output)
+    jsonschema.validate(data, SCHEMA)
+    assert data["summary"]["errors"] == 1
+    first = data["diagnostics"][0]
+    assert (first["path"], first["line"], first["column"], first["code"]) == ("a.qmd", 3, 1, "MSL002")
+
+
+def test_json_schema_rejects_missing_subject(broken: Path) -> None:
+    data = json.loads(run(["--select", "MSL", "--format", "json"], broken).output)
+    del data["diagnostics"][0]["subject"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, SCHEMA)
+
+
+def test_output_file(broken: Path) -> None:
+    result = run(["--select", "MSL", "--format", "json", "-o", "out.json"], broken)
+    assert result.exit_code == 1
+    assert json.loads((broken / "out.json").read_text())["summary"]["diagnostics"] == 1
+
+
+def test_full_format_shows_source_line_and_caret(broken: Path) -> None:
+    result = run(["--select", "MSL", "--format", "full", "--color", "never"], broken)
+    lines = result.output.splitlines()
+    assert any(line.endswith("| ```python") for line in lines)
+    caret = next(line for line in lines if line.strip().endswith("^^^"))
+    assert caret.index("^") == next(line for line in lines if line.endswith("```python")).index("`")
+    assert "MSL002" in result.output and "Found 1 findings" in result.output
+
+
+def test_stdin_with_filename(clean: Path) -> None:
+    result = run(["--select", "MSL", "--format", "concise", "--stdin-filename", "new.qmd", "-"], clean, input=UNCLOSED)
+    assert result.exit_code == 1
+    assert result.output.startswith("new.qmd:3:1: MSL002")
+
+
+def test_rules_and_rule_pages(clean: Path) -> None:
+    listing = run(["rules"], clean)
+    assert "MSL002   unclosed-block" in listing.output
+    page = run(["rule", "MSL002"], clean)
+    assert page.exit_code == 0 and "## What it does" in page.output
+    assert run(["rule", "unclosed-block"], clean).exit_code == 0
+    assert run(["rule", "NOPE999"], clean).exit_code == 2
+
+
+def test_init_writes_a_config_that_loads(clean: Path) -> None:
+    assert run(["init"], clean).exit_code == 0
+    assert (clean / ".mlsys-lint.yml").exists()
+    assert run(["init"], clean).exit_code == 2
+    assert run(["--format", "concise"], clean).exit_code in (0, 1)
+
+
+def test_subprocess_entry_point_and_no_traceback(tmp_path: Path) -> None:
+    root = book(tmp_path, {"index.qmd": "# I\n", "bin.qmd": ""})
+    (root / "bin.qmd").write_bytes(b"\x00\x01\x02binary")
+    proc = subprocess.run([sys.executable, "-m", "mlsys_lint", "--select", "MSL", "--format", "concise"], cwd=root,
+                          capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("bin.qmd:1:1: MSL001 cannot read file: file contains NUL bytes")
+    assert "Traceback" not in proc.stderr
+
+
+def test_deterministic_output(broken: Path) -> None:
+    first = run(["--select", "MSL", "--format", "json"], broken).output
+    assert first == run(["--select", "MSL", "--format", "json"], broken).output
