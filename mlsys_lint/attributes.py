@@ -120,24 +120,28 @@ def find_attribute_end(text: str, start: int, limit: int) -> int:
     Quotes are honoured, so a ``}`` inside a quoted value does not close the block.
     """
     pos = start + 1
-    quote = ""
-    while pos < limit:
-        char = text[pos]
-        if quote:
-            if char == "\\":
-                pos += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
-            if text[pos - 1] == "=":
-                quote = char
-        elif char == "}":
-            return pos
-        elif char == "{":
+    search = _ATTRIBUTE_STOP.search
+    while True:
+        stop = search(text, pos, limit)  # jump to the next brace or quote
+        if stop is None:
             return -1
-        pos += 1
-    return -1
+        pos = stop.start()
+        char = text[pos]
+        if char == "}":
+            return pos
+        if char == "{":
+            return -1
+        if text[pos - 1] == "=":  # a quoted value: skip to its closing quote (backslash escapes)
+            rest = _QUOTED_REST[char].match(text, pos + 1, limit)
+            if rest is None:
+                return -1
+            pos = rest.end()
+        else:
+            pos += 1
+
+
+_ATTRIBUTE_STOP = re.compile(r"[{}\"']")
+_QUOTED_REST = {quote: re.compile(r"[^%s\\]*(?:\\.[^%s\\]*)*%s" % (quote, quote, quote), re.S) for quote in "\"'"}
 
 
 _KNITR_ARG = re.compile(

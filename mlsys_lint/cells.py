@@ -40,6 +40,13 @@ _KNITR_DOTTED = {"fig.cap": "fig-cap", "fig.alt": "fig-alt", "fig.subcap": "fig-
                  "tbl.cap": "tbl-cap", "fig.lp": "fig-lp"}
 
 
+def option_prefix(language: str) -> str:
+    """How an option line starts in a cell of `language`: ``#|``, ``%%|``, ``//|``, ``/*|`` …"""
+    if language in _BLOCK_COMMENT:
+        return _BLOCK_COMMENT[language][0] + "|"
+    return _TOKEN_FOR.get(language, "#") + "|"
+
+
 @dataclass
 class FenceInfo:
     """What a fence's info string says: executable cell, attributed code, raw or plain."""
@@ -66,7 +73,7 @@ def classify(info: str) -> FenceInfo:
     return FenceInfo("plain", info.split(" ")[0].lower())
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when available: 5x faster
     """Safe YAML that accepts knitr's ``!expr`` (and any other tag) as a plain value."""
 
 
@@ -96,14 +103,21 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
-def load_yaml_mapping(body: str, doc: "Document", offset: int, what: str) -> dict[str, Any]:
-    """Load a YAML mapping; a syntax error becomes a ``yaml-error`` problem at its line."""
+def load_yaml_mapping(body: str, doc: "Document", offset: int, what: str,
+                      line_starts: list[int] | None = None) -> dict[str, Any]:
+    """Load a YAML mapping; a syntax error becomes a ``yaml-error`` problem at its line.
+
+    `line_starts` gives the file offset of each body line when the lines are not contiguous
+    in the file (cell options, whose ``#|`` prefixes are not part of the YAML).
+    """
     try:
         value = load_yaml(body) if body.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         position = offset
-        if mark is not None:
+        if mark is not None and line_starts is not None and mark.line < len(line_starts):
+            position = line_starts[mark.line] + mark.column
+        elif mark is not None:
             lines = body.split("\n")
             position = offset + sum(len(line) + 1 for line in lines[: mark.line]) + mark.column
         reason = getattr(error, "problem", None) or str(error).split("\n")[0]
@@ -183,7 +197,8 @@ def _parse_option_lines(parser: "_Parser", lines: list[OptionLine]) -> dict[str,
         value = match.group(2) if match else None
         if match is None or (value and (value[0] in "|>[{&*!\"'-@`%" or ": " in value or " #" in value)):
             body = "\n".join(option.content for option in lines)
-            return load_yaml_mapping(body, parser.doc, lines[0].content_start, "cell options")
+            return load_yaml_mapping(body, parser.doc, lines[0].content_start, "cell options",
+                                     [option.content_start for option in lines])
         options[match.group(1)] = _scalar(value)
     return options
 
@@ -276,7 +291,7 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
     spans: dict[str, tuple[int, int] | None] = {}
     if header is not None:
         for key, value in header.options.items():
-            options.setdefault(key, value)
+            options.setdefault(key, _header_value(parser.text, value, header.option_spans[key]))
             spans.setdefault(key, header.option_spans[key])
         if header.label and "label" not in options:
             options["label"] = header.label
@@ -295,6 +310,8 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
     label = options.get("label")
     label = str(label) if label is not None and not isinstance(label, (list, dict)) else None
     cell.label = label
+    if label and _reuses_chunk(parser, cell, parsed, label):
+        return
     kind = label.split("-", 1)[0].lower() if label and "-" in label else None
     form = "diagram" if cell.language in _DIAGRAMS else "cell"
     block = parser.block_index + 1
@@ -305,9 +322,11 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
             return None
         if span is None:
             span = (cell.start, cell.start)
-        return Text(str(value) if not isinstance(value, bool) else "", span[0], span[1], doc.source)
+        return Text(str(value) if not isinstance(value, bool) else "", span[0], span[1], doc.source,
+                    computed=isinstance(value, Expression))
 
-    def scan_caption(span: tuple[int, int] | None, owner: str | None, kind_of_text: str = "caption") -> None:
+    def scan_caption(span: tuple[int, int] | None, owner: str | None, kind_of_text: str = "caption",
+                     inside: str | None = None) -> None:
         if span is None or span[1] <= span[0]:
             return
         for start, end in _line_ranges(parser, span, parsed):
@@ -316,7 +335,18 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
                 result = parser.scanner.scan(start, end, context="caption", block=block, condition=condition)
                 for ref in doc.references[result.references[0] : result.references[1]]:
                     ref.in_caption_of = owner
-                    ref.inside_float = owner
+                    ref.inside_float = inside or owner
+
+    def scan_items(span: tuple[int, int] | None, values: list[Any], owners: list[str | None],
+                   kind_of_text: str = "caption") -> None:
+        """Scan a YAML list's items one by one: a ref in an item belongs to that item's float."""
+        item_spans = _item_spans(parser, span, len(values))
+        if not values or len(set(item_spans)) < len(item_spans):  # items not located: the whole value
+            scan_caption(span, label, kind_of_text)
+            return
+        for item_span, value, owner in zip(item_spans, values, owners):
+            if not isinstance(value, Expression):
+                scan_caption(item_span, owner, kind_of_text, inside=label)
 
     def add_float(type_: str, label_: str | None, caption: Text | None, alt: Text | None, parent: int | None,
                   label_span: tuple[int, int] | None, label_form: str = "cell") -> Float:
@@ -341,8 +371,14 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
         alt_value = options.get(alt_key) if type_ == "fig" else None
         captions = _as_list(caption_value)
         alts = _as_list(alt_value)
-        scan_caption(spans.get(cap_key), label)
-        if alt_value is not None:
+        if captions is not None:
+            scan_items(spans.get(cap_key), captions, [f"{label}-{number}" if len(captions) > 1 and label else label
+                                                      for number in range(1, len(captions) + 1)])
+        elif not isinstance(caption_value, Expression):  # `!expr …` is R code, not Markdown
+            scan_caption(spans.get(cap_key), label)
+        if alts is not None:
+            scan_items(spans.get(alt_key), alts, [label] * len(alts), "alt")
+        elif alt_value is not None and not isinstance(alt_value, Expression):
             scan_caption(spans.get(alt_key), label, "alt")
         subcaps = _as_list(options.get(subcap_key))
         if captions is not None and len(captions) > 1 and label:
@@ -363,10 +399,13 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
                                                                       (alts[0] if alts else None), spans.get(alt_key))
         parent = add_float(type_, label if kind == type_ else None, text_of(cap_key, caption_value, spans.get(cap_key)),
                            parent_alt, None, spans.get("label"))
+        if type_ == "tbl" and parent.caption is None:
+            parent.caption = _caption_in_code(parser, cell)
         if subcaps:
             sub_spans = _item_spans(parser, spans.get(subcap_key), len(subcaps))
             alt_spans = _item_spans(parser, spans.get(alt_key), len(alts)) if alts else []
-            scan_caption(spans.get(subcap_key), label)
+            scan_items(spans.get(subcap_key), subcaps, [f"{label}-{number}" if label else None
+                                                        for number in range(1, len(subcaps) + 1)])
             for number, subcap in enumerate(subcaps, 1):
                 alt = text_of(alt_key, alts[number - 1], alt_spans[number - 1]) if alts and number <= len(alts) else (
                     parent.alt)
@@ -375,7 +414,7 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
                           spans.get("label"), "subcap")
         elif options.get(subcap_key) is True and label:
             parent.attributes["subcap"] = "true"
-    if kind is not None and kind not in ("fig", "tbl") and label and spans.get("label"):
+    if kind not in ("fig", "tbl") and label and spans.get("label"):
         doc.add_label(label, "cell", spans["label"][0], spans["label"][1], condition, block=block)
     listing = options.get("lst-label")
     if listing is not None:
@@ -389,6 +428,47 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
         if caption is not None and spans.get("lst-label"):
             doc.add_label(listing, "cell", spans["lst-label"][0], spans["lst-label"][1], condition, item.index,
                           block=block)
+    if cell.language not in _DIAGRAMS:
+        _output_labels(parser, cell, parsed, condition, block)
+
+
+_CODE_CAPTION = re.compile(r"\bcaption\s*=|\b(?:tab_caption|set_caption)\s*\(")
+
+
+def _caption_in_code(parser: "_Parser", cell: "Cell") -> Text | None:
+    """A table caption the cell's code sets (``kable(caption = …)``, gt ``tab_caption()``, pandas
+    ``set_caption()``): Quarto takes it from the table the code prints."""
+    match = _CODE_CAPTION.search(parser.text, cell.start, cell.end)
+    if match is None:
+        return None
+    return Text(match.group(), match.start(), match.end(), parser.doc.source, computed=True)
+
+
+def _header_value(text: str, value: str, span: tuple[int, int]) -> Any:
+    """A chunk-header option value: quoted is a string, anything else an R expression."""
+    return value if span[0] > 0 and text[span[0] - 1] in "\"'" else Expression(value)
+
+
+_OUTPUT_LABEL = re.compile(r"\{#([A-Za-z]+-[\w\-:.]*)[^{}\n]*\}")
+
+
+def _output_labels(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, condition, block: int) -> None:
+    """Labels the code prints into its Markdown output (``kable(caption = "Cars {#tbl-cars}")``)."""
+    option_lines = {line.index for line in parsed.lines}
+    for index in range(cell.first_line, min(cell.last_line - 1, len(parser.lines))):
+        if index in option_lines or "{#" not in parser.lines[index]:
+            continue
+        for match in _OUTPUT_LABEL.finditer(parser.lines[index]):
+            start = parser.starts[index] + match.start(1)
+            parser.doc.add_label(match.group(1), "output", start, start + len(match.group(1)), condition, block=block)
+
+
+def _reuses_chunk(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, label: str) -> bool:
+    """knitr's chunk reuse: an empty chunk labelled like an earlier one repeats its code, defines nothing."""
+    if not any(existing.id == label for existing in parser.doc.labels):
+        return False
+    option_lines = {line.index for line in parsed.lines}
+    return all(i in option_lines or not parser.lines[i].strip() for i in range(cell.first_line, cell.last_line - 1))
 
 
 def _line_ranges(parser: "_Parser", span: tuple[int, int], parsed: ParsedOptions) -> list[tuple[int, int]]:

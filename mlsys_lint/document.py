@@ -40,7 +40,9 @@ _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>.*
 _DIV_FENCE = re.compile(r"^ {0,3}(?P<colons>:{3,})[ \t]*(?P<rest>.*?)[ \t]*$")
 _DIV_FENCE_NESTED = re.compile(r"^[ \t]*(?P<colons>:{3,})[ \t]*(?P<rest>.*?)[ \t]*$")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_FOOTNOTE_DEF = re.compile(r"^(?P<indent> {0,3})\[\^(?P<id>[^\]\s]+)\]:")
+_FOOTNOTE_DEF = re.compile(r"^(?P<indent> {0,3})\[\^(?P<id>[^\]\[\s^]+)\]:")
+_NOTE_START = re.compile(r"^ {0,3}\[\^[^\]\[\s^]+\]")
+_COMMENTS_ONLY = re.compile(r"\s*(?:<!--.*?-->\s*)+", re.S)
 _LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[-*+]|\d+[.)]|#\.|[a-zA-Z][.)]|\(@[\w\-]*\))(?:[ \t]+|$)")
 _HRULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -52,6 +54,11 @@ _SIMPLE_TABLE_RULE = re.compile(r"^[ \t]*-{2,}(?:[ \t]+-{2,})+[ \t]*$")
 _TABLE_CAPTION = re.compile(r"^[ \t]{0,3}(?:Table)?:[ \t]", re.I)
 _CAPTION_ATTRS = re.compile(r"\{(#[^{}]*|[^{}]*#[^{}]*)\}[ \t]*$")
 _RAW_TEX_BEGIN = re.compile(r"^[ \t]*\\begin\{([A-Za-z*]+)\}")
+_RAW_TABULAR = re.compile(r"\\begin\{(?:tabular|longtable)")
+_RAW_TABLE_LABEL = re.compile(r"\\label\{(tbl-[^{}\s]+)\}|\{#(tbl-[^{}\s]+)\}")
+_RAW_TEX_LAYOUT_LINE = re.compile(  # a line of page-layout commands alone is a raw TeX block (a heading may follow)
+    r"^[ \t]*(?:\\(?:needspace|vspace\*?|addvspace|medskip|bigskip|smallskip|clearpage|cleardoublepage|newpage"
+    r"|pagebreak|nopagebreak|FloatBarrier|enlargethispage\*?)(?:\{[^{}\n]*\})?[ \t]*)+$")
 _RAW_HTML_BLOCK = re.compile(r"^[ \t]*<(script|style|pre|textarea)\b", re.I)
 _DEFINITION = re.compile(r"^[ \t]{0,2}[:~][ \t]+\S")
 _COND_CLASSES = ("content-visible", "content-hidden")
@@ -102,6 +109,7 @@ class _Frame:
     refs_first: int = 0
     floats_first: int = 0
     float_type: str | None = None
+    block: int = 0
 
 
 class Document:
@@ -126,6 +134,7 @@ class Document:
         self.cells: list[Cell] = []
         self.links: list[tuple[int, int, str]] = []
         self.definitions: list[DefinitionItem] = []
+        self.other_ids: list[Label] = []
         self.block_starts: list[int] = []
         self.default_condition = Condition()
         self._hidden: list[tuple[int, int]] = []
@@ -149,9 +158,14 @@ class Document:
 
     def add_label(self, ident: str, form: str, start: int, end: int, condition: Condition | None = None,
                   float_index: int | None = None, block: int = 0) -> Label | None:
-        """Record a label when `ident` has a ``type-`` prefix (any letters: custom types too)."""
+        """Record a label when `ident` has a ``type-`` prefix (any letters: custom types too).
+
+        Other identifiers (``{#roofline}``, ``{#fig_x}``) go to `other_ids` with type ``""``.
+        """
         match = re.match(r"([A-Za-z]+)-", ident)
         if not match:
+            self.other_ids.append(Label(ident, "", form, start, end, self.source,
+                                        condition or self.default_condition, float_index))
             return None
         label = Label(ident, match.group(1).lower(), form, start, end, self.source,
                       condition or self.default_condition, float_index)
@@ -180,7 +194,7 @@ class Document:
 def _mask(text: str, prose: list[Prose], hidden: list[tuple[int, int]]) -> str:
     visible = sorted((p.start, p.end) for p in prose)
     pieces: list[str] = []
-    blank = re.compile(r"[^\n]")
+    blank = _blank
     cursor = 0
     hidden_sorted = sorted(hidden)
     for start, end in _merge(visible):
@@ -188,14 +202,13 @@ def _mask(text: str, prose: list[Prose], hidden: list[tuple[int, int]]) -> str:
             start = cursor
         if start >= end:
             continue
-        pieces.append(blank.sub(" ", text[cursor:start]))
+        pieces.append(blank(text[cursor:start]))
         pieces.append(text[start:end])
         cursor = end
-    pieces.append(blank.sub(" ", text[cursor:]))
-    masked = list("".join(pieces)) if hidden_sorted else None
-    if masked is None:
-        return "".join(pieces)
+    pieces.append(blank(text[cursor:]))
     out = "".join(pieces)
+    if not hidden_sorted:
+        return out
     parts: list[str] = []
     cursor = 0
     for start, end in _merge(hidden_sorted):
@@ -204,10 +217,17 @@ def _mask(text: str, prose: list[Prose], hidden: list[tuple[int, int]]) -> str:
         if start >= end:
             continue
         parts.append(out[cursor:start])
-        parts.append(blank.sub(" ", out[start:end]))
+        parts.append(blank(out[start:end]))
         cursor = end
     parts.append(out[cursor:])
     return "".join(parts)
+
+
+def _blank(segment: str) -> str:
+    """`segment` with every character but a newline turned into a space."""
+    if "\n" not in segment:
+        return " " * len(segment)
+    return "\n".join(" " * len(part) for part in segment.split("\n"))
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -303,6 +323,8 @@ class _Parser:
     def block(self, index: int, line: str, stripped: str) -> int:
         """Handle the line at `index` (not blank); return the next line to read."""
         indent = len(line) - len(line.lstrip(" \t"))
+        if "\t" in line[:indent]:
+            indent = len(line[:indent].expandtabs(4))  # a tab advances to the next multiple of 4 (Pandoc)
         in_list = self.list_indent is not None and indent >= self.list_indent
         if self.list_indent is not None and self.prev_blank and indent < self.list_indent and not _LIST_ITEM.match(line):
             self.list_indent = None
@@ -337,6 +359,8 @@ class _Parser:
 
         if stripped.startswith("[^"):
             note = _FOOTNOTE_DEF.match(line)
+            if note is None and in_list:
+                note = _FOOTNOTE_DEF.match(line[self.list_indent:])
             if note:
                 container = "list" if in_list and self.list_indent else None
                 return self.footnote_definition(index, note, container)
@@ -344,15 +368,16 @@ class _Parser:
         if stripped[0] == ">":
             note = _FOOTNOTE_DEF.match(line.lstrip(" >"))
             if note:
-                self.doc.footnote_defs.append(
-                    self._footnote(index, self.starts[index] + line.index("[^"), note.group("id"), "blockquote",
-                                   separated=True)
-                )
+                return self.quoted_footnote_definition(index, note.group("id"))
 
         if stripped[0] == "\\" and self.para_first is None:
             raw = _RAW_TEX_BEGIN.match(line)
             if raw:
                 return self.raw_tex_block(index, raw.group(1))
+            if _RAW_TEX_LAYOUT_LINE.match(line):
+                self.add_block(_Block("raw", self.starts[index], self.line_end(index)))
+                self.prev_blank = False
+                return index + 1
 
         if stripped[0] == "<" and self.para_first is None:
             raw_html = _RAW_HTML_BLOCK.match(line)
@@ -395,6 +420,7 @@ class _Parser:
                 div = _DIV_FENCE_NESTED.match(padded)
                 if div:
                     return self.div_fence(index, div)
+            self.start_paragraph(index, "list")
             return self.paragraph_line(index, line)
 
         if self.para_first is None:
@@ -470,6 +496,8 @@ class _Parser:
         if kind == "para" and _TABLE_CAPTION.match(lines[0]) and self.pending_caption_target(first):
             self.table_caption(first, last, self.last_block)
             return
+        if kind == "para" and _TABLE_CAPTION.match(lines[0]):
+            self.detached_table_caption(first, last)
         if kind == "para" and len(lines) > 1 and _DEFINITION.match(lines[1]) and not _DEFINITION.match(lines[0]):
             self.definition_list(first, last)
             return
@@ -498,21 +526,36 @@ class _Parser:
                         image.attrs.id_start - 1, image.attrs.id_end, image.attrs.id))
 
     def pending_caption_target(self, first: int) -> bool:
-        """A `: caption` paragraph attaches to a table right above it (or right below)."""
+        """A `: caption` paragraph attaches to a table right above it (or right below).
+
+        Only blank lines may stand between them, but any number (Pandoc skips them all).
+        """
         if self.last_block is not None and self.last_block.kind == "table":
             prev_end_line = self.source.line_of(self.last_block.end) - 1
-            if all(not line.strip() for line in self.lines[prev_end_line + 1 : first]) and first - prev_end_line <= 2:
+            if all(not line.strip() for line in self.lines[prev_end_line + 1 : first]):
                 return True
         probe = self.para_last + 1
         while probe < len(self.lines) and not self.lines[probe].strip():
             probe += 1
-        if probe - self.para_last > 2 or probe >= len(self.lines):
+        if probe >= len(self.lines):
             return False
         following = []
         while probe < len(self.lines) and self.lines[probe].strip():
             following.append(self.lines[probe])
             probe += 1
         return _is_table(following)
+
+    def detached_table_caption(self, first: int, last: int) -> None:
+        """Record a ``: Caption {#tbl-x}`` (or ``Table: …``) paragraph that no table takes."""
+        line = self.lines[first]
+        match = _CAPTION_ATTRS.search(self.text, self.starts[first], self.line_end(last))
+        ident = parse_attributes(self.text, match.start() + 1, match.end(1)).id or "" if match else ""
+        if not ident.lower().startswith("tbl-") and not line.lstrip().lower().startswith("table:"):
+            return
+        start = self.starts[first] + len(line) - len(line.lstrip())
+        self.doc.problems.append(Problem(
+            "detached-table-caption", "table caption is not next to a table (only blank lines may separate them), "
+            "so Pandoc does not attach it", start, self.line_end(first), ident))
 
     # -- tables ----------------------------------------------------------------
 
@@ -523,7 +566,14 @@ class _Parser:
             if offset > 0 and _TABLE_CAPTION.match(line) and not line.lstrip().startswith("|"):
                 caption_from = first + offset
                 break
-        table_last = (caption_from - 1) if caption_from is not None else last
+        rest = None
+        if "|" in lines[0] and _TABLE_SEPARATOR.match(lines[1]) and not _GRID_BORDER.match(lines[0]):
+            for offset in range(2, len(lines)):
+                if "|" not in lines[offset]:  # a pipe-table row needs a pipe: the table ends here
+                    if first + offset != caption_from:
+                        rest, caption_from = first + offset, None
+                    break
+        table_last = (caption_from - 1) if caption_from is not None else (rest - 1 if rest is not None else last)
         start, end = self.starts[first], self.line_end(table_last)
         for index in range(first, table_last + 1):
             line_start = self.starts[index]
@@ -539,6 +589,10 @@ class _Parser:
             self.pending_table_caption = None
         if caption_from is not None:
             self.table_caption(caption_from, last, block)
+        if rest is not None:  # the lines after the table are a paragraph of their own
+            self.start_paragraph(rest, self.para_kind)
+            self.para_last = last
+            self.end_paragraph()
 
     def table_caption(self, first: int, last: int, target: _Block | None) -> None:
         """A ``: Caption {#tbl-x}`` paragraph: attach it to the table above, or hold it."""
@@ -660,6 +714,10 @@ class _Parser:
             stripped_end -= 1
         if stripped_end > cstart and text[stripped_end - 1] == "}":
             brace = text.rfind("{", cstart, stripped_end)
+            if brace != -1 and find_attribute_end(text, brace, stripped_end) != stripped_end - 1:
+                brace = text.find("{", cstart, stripped_end)  # a quoted value may hold braces: try each `{`
+                while brace != -1 and find_attribute_end(text, brace, stripped_end) != stripped_end - 1:
+                    brace = text.find("{", brace + 1, stripped_end)
             if brace != -1 and find_attribute_end(text, brace, stripped_end) == stripped_end - 1:
                 attrs = parse_attributes(text, brace + 1, stripped_end - 1)
                 text_end = brace
@@ -699,16 +757,15 @@ class _Parser:
         info = fence.group("info")
         char, length = marker[0], len(marker)
         close = None
-        for probe in range(index + 1, len(self.lines)):
-            line = self.lines[probe]
-            stripped = line.strip()
-            if stripped and stripped[0] == char and set(stripped) == {char} and len(stripped) >= length:
-                close = probe
-                break
+        if index + 1 < len(self.lines):  # the first line of the same character, at least as long, alone
+            closing = _closing_fence(char, length).search(self.text, self.starts[index + 1])
+            if closing is not None:
+                close = self.source.line_of(closing.start()) - 1
         start = self.starts[index]
         if close is None:
             self.doc.problems.append(Problem(
-                "unclosed-fence", f"code fence `{marker}` is never closed, so the rest of the file is code",
+                "unclosed-fence", f"code fence `{marker}` is never closed (Pandoc shows it as text; a cell runs to the end "
+                "of the file)",
                 start + fence.start("fence"), start + fence.end("fence")))
             last = len(self.lines) - 1
         else:
@@ -729,6 +786,8 @@ class _Parser:
             self.attributed_code(index, info_start, info, last)
         else:
             self.doc.cells.append(Cell(cell.language, start, end, index + 1, last + 1, False))
+            if cell.kind == "raw" and cell.language in ("latex", "tex"):
+                self.raw_latex_table(body_first, body_last)
         self.add_block(_Block(block_kind, start, end))
         self.prev_blank = False
         return last + 1
@@ -798,9 +857,21 @@ class _Parser:
                 break
         else:
             last = index
+        self.raw_latex_table(index, last)
         self.add_block(_Block("raw", self.starts[index], self.line_end(last)))
         self.prev_blank = False
         return last + 1
+
+    def raw_latex_table(self, first: int, last: int) -> None:
+        """Raw LaTeX with a tabular, ``\\caption`` and ``\\label{tbl-x}`` (or ``{#tbl-x}``): a table in LaTeX."""
+        start, end = self.starts[first], self.line_end(last)
+        if self.text.find("\\caption", start, end) == -1 or not _RAW_TABULAR.search(self.text, start, end):
+            return
+        match = _RAW_TABLE_LABEL.search(self.text, start, end)
+        if match:
+            group = 1 if match.group(1) else 2
+            self.doc.add_label(match.group(group), "raw-latex", match.start(group), match.end(group),
+                               self.condition.nest(((True, "when-format", ("latex",)),)), block=self.block_index + 1)
 
     def raw_html_block(self, index: int, tag: str) -> int:
         closing = "</" + tag.lower()
@@ -825,10 +896,14 @@ class _Parser:
     # -- footnotes ---------------------------------------------------------------
 
     def footnote_definition(self, index: int, note: re.Match, container: str | None) -> int:
-        glued = self.para_first is not None and self.para_last == index - 1 and not self.prev_blank
+        glued = self._glued_to_paragraph(index)
+        in_list_item = glued and self.para_first is not None and self.para_kind == "list"
         self.end_paragraph()
+        after_list = self.last_block is not None and self.last_block.kind == "list" and container is None
         line_start = self.starts[index]
-        marker_start = line_start + note.start() + len(note.group("indent"))
+        marker_start = line_start + self.lines[index].index("[^")
+        base = marker_start - line_start if container == "list" else 0
+        empty_line = not self.text[marker_start + len(note.group("id")) + 4 : self.line_end(index)].strip()
         last = index
         probe = index + 1
         blank_seen = False
@@ -839,23 +914,77 @@ class _Parser:
                 probe += 1
                 continue
             indent = len(line) - len(line.lstrip(" \t"))
-            nested = indent >= 4 or line.startswith("\t")
-            if blank_seen and not nested:
+            nested = indent >= base + 4 or (not base and line.startswith("\t"))
+            # Pandoc: after a bare `[^id]:` the next line (or, past one blank line, the next
+            # paragraph) is the note's first line, whatever it is.
+            takes_any = (empty_line and last == index and not _NOTE_START.match(line)
+                         and (probe == index + 1 or (probe == index + 2 and blank_seen)))
+            if blank_seen and not nested and not takes_any:
                 break
             fence = _FENCE.match(line) if line.lstrip()[:1] in ("`", "~") else None
-            if not nested and not blank_seen and (_FOOTNOTE_DEF.match(line) or fence or line.lstrip().startswith(":::")
-                                                  or _ATX.match(line)):
+            if not nested and not blank_seen and not takes_any and (
+                    _NOTE_START.match(line) or fence or line.lstrip().startswith(":::") or _ATX.match(line)):
                 break
-            if fence and nested:
+            if in_list_item and not blank_seen and _LIST_ITEM.match(line):
+                break  # glued to a list item, the marker is lazy text of that item; the next item follows
+            if fence and (nested or takes_any):
                 probe = self._fence_end(probe, fence.group("fence"))
             last = probe
             blank_seen = False
             probe += 1
-        definition = self._footnote(index, marker_start, note.group("id"), container, separated=not glued, last=last)
+        definition = self._footnote(index, marker_start, note.group("id"), container, separated=not glued, last=last,
+                                    base=base)
+        self.doc.footnote_defs.append(definition)
+        if after_list and not glued and self._list_item_follows(last):
+            self.doc.problems.append(Problem(
+                "footnote-splits-list", f"footnote definition `[^{definition.id}]:` between two list items splits "
+                "the list in two", marker_start, definition.end, definition.id))
+        self.add_block(_Block("footnote", marker_start, self.line_end(last)))
+        self.prev_blank = False
+        return last + 1
+
+    def quoted_footnote_definition(self, index: int, ident: str) -> int:
+        """A ``> [^id]: text`` definition inside a block quote (lazy ``>`` lines continue it)."""
+        glued = self._glued_to_paragraph(index)
+        self.end_paragraph()
+        last = index
+        while last + 1 < len(self.lines):
+            following = self.lines[last + 1]
+            content = following.lstrip(" >")
+            if not following.lstrip().startswith(">") or not content.strip() or _NOTE_START.match(content):
+                break
+            last += 1
+            self.doc.hide(self.starts[last], self.starts[last] + len(following) - len(content))
+        marker_start = self.starts[index] + self.lines[index].index("[^")
+        self.doc.hide(self.starts[index], marker_start)
+        definition = self._footnote(index, marker_start, ident, "blockquote", separated=not glued, last=last)
         self.doc.footnote_defs.append(definition)
         self.add_block(_Block("footnote", marker_start, self.line_end(last)))
         self.prev_blank = False
         return last + 1
+
+    def _glued_to_paragraph(self, index: int) -> bool:
+        """Whether line `index` continues the paragraph above (no blank line between them).
+
+        A table or an HTML comment standing alone above is not a paragraph; nor is an empty
+        ``>`` line of a block quote.
+        """
+        if self.para_first is None or self.para_last != index - 1 or self.prev_blank:
+            return False
+        lines = self.lines[self.para_first : index]
+        if not lines[-1].lstrip(" >").strip():
+            return False
+        if self.para_kind in ("para", "list") and _is_table(lines):
+            return False
+        return not _COMMENTS_ONLY.fullmatch("\n".join(lines))
+
+    def _list_item_follows(self, last: int) -> bool:
+        """Whether the first non-blank line after line `last` starts a list item (indented ≤ 3)."""
+        for line in self.lines[last + 1 :]:
+            if line.strip():
+                item = _LIST_ITEM.match(line)
+                return item is not None and len(item.group("indent")) <= 3
+        return False
 
     def _fence_end(self, index: int, marker: str) -> int:
         """The line closing the fence `marker` opened at `index` (the last line if none)."""
@@ -866,18 +995,19 @@ class _Parser:
         return len(self.lines) - 1
 
     def _footnote(self, index: int, marker_start: int, ident: str, container: str | None, *, separated: bool,
-                  last: int | None = None) -> FootnoteDef:
+                  last: int | None = None, base: int = 0) -> FootnoteDef:
         marker_end = marker_start + len(ident) + 4
         body_start = marker_end
         last = index if last is None else last
         body_end = self.line_end(last)
         self.doc.hide(marker_start, marker_end)
-        self._footnote_body(index, last, body_start, ident)
+        # A definition glued to a paragraph is paragraph text to Pandoc, so its text is prose.
+        self._footnote_body(index, last, body_start, ident if separated else None, base)
         body = Text(self.text[body_start:body_end].strip(), body_start, body_end, self.source)
         return FootnoteDef(ident, marker_start, marker_end, body, self.source, separated=separated, container=container)
 
-    def _footnote_body(self, first: int, last: int, body_start: int, ident: str) -> None:
-        """Scan a note's paragraphs (indented continuation blocks; fenced code inside is hidden)."""
+    def _footnote_body(self, first: int, last: int, body_start: int, ident: str | None, base: int = 0) -> None:
+        """Scan a note's paragraphs (indented continuation blocks; fenced and indented code inside is hidden)."""
         segment_start = body_start
         probe = first
         while probe <= last:
@@ -888,17 +1018,20 @@ class _Parser:
                 probe = min(self._fence_end(probe, fence.group("fence")), last) + 1
                 segment_start = self.starts[probe] if probe < len(self.starts) else len(self.text)
                 continue
-            if probe > first and len(line) - len(line.lstrip(" ")) >= 8 and not self.lines[probe - 1].strip():
+            if probe > first and _indent(line) >= base + 8 and not self.lines[probe - 1].strip():
                 self._scan_note(segment_start, self.starts[probe], ident)
+                while probe < last and (not self.lines[probe + 1].strip() or _indent(self.lines[probe + 1]) >= base + 8):
+                    probe += 1
                 segment_start = self.line_end(probe)
             probe += 1
         self._scan_note(segment_start, self.line_end(last), ident)
 
-    def _scan_note(self, start: int, end: int, ident: str) -> None:
+    def _scan_note(self, start: int, end: int, ident: str | None) -> None:
+        """Scan part of a note's text; `ident` None: text Pandoc reads as an ordinary paragraph."""
         if end <= start:
             return
-        self.doc.add_prose(start, end, "footnote", self.block_index + 1)
-        self.scanner.scan(start, end, context="footnote", note=ident, block=self.block_index + 1,
+        self.doc.add_prose(start, end, "footnote" if ident else "paragraph", self.block_index + 1)
+        self.scanner.scan(start, end, context="footnote" if ident else "prose", note=ident, block=self.block_index + 1,
                           condition=self.condition)
 
     # -- divs ------------------------------------------------------------------
@@ -922,10 +1055,11 @@ class _Parser:
                 attrs = parse_attributes(self.text, brace + 1, close)
                 last = self.source.line_of(close) - 1
         else:
-            attrs.classes.append(rest.split()[0])
+            attrs.classes.append(re.split(r"[ \t]", rest, maxsplit=1)[0])
         frame = _Frame(attrs, start, self.line_end(last), index + 1, self.condition.nest(_condition_clauses(attrs)),
                        refs_first=len(self.doc.references), floats_first=len(self.doc.floats))
         self.add_block(_Block("div", start, self.line_end(last)))
+        frame.block = self.block_index  # the div's own block: a float counts from where it opens
         self.frames.append(frame)
         self._div_attribute_text(frame)
         self.prev_blank = True
@@ -970,7 +1104,7 @@ class _Parser:
         kind = frame.float_type
         children = [c for c in frame.children if c.kind not in ("caption",)]
         float_ = Float(kind, "div", attrs.id, frame.start, end, self.source, classes=tuple(attrs.classes),
-                       attributes=dict(attrs.values), condition=frame.condition, block=self.block_index)
+                       attributes=dict(attrs.values), condition=frame.condition, block=frame.block)
         cap_key = f"{kind}-cap"
         if cap_key in attrs.values:
             vstart, vend = attrs.value_spans[cap_key]
@@ -983,8 +1117,18 @@ class _Parser:
             float_.caption_attribute = attribute_caption
             for ref in self.doc.references[last.references[0] : last.references[1]]:
                 ref.in_caption_of = attrs.id
+                if ref.context == "prose":
+                    ref.context = "caption"
+            for prose in reversed(self.doc.prose):  # the paragraph was read as prose before the div closed
+                if prose.start == last.start and prose.kind == "paragraph":
+                    prose.kind = "caption"
+                    break
         elif attribute_caption is not None:
             float_.caption = attribute_caption
+        else:  # Quarto's last resort: the caption of a table inside the div
+            float_.caption = next((f.caption for f in self.doc.floats[frame.floats_first :]
+                                   if f.type == "tbl" and f.form in ("table", "cell") and f.caption is not None
+                                   and f.caption.value), None)
         for key in (f"{kind}-alt", "alt"):
             if key in attrs.values:
                 vstart, vend = attrs.value_spans[key]
@@ -996,15 +1140,15 @@ class _Parser:
             if child.parent is None:
                 child.parent = float_.index
                 float_.subfloats.append(child.index)
-        content = [c for c in children if c is not last or float_.caption is None or float_.caption_attribute is not None
-                   or c.kind != "para"]
-        if float_.caption is not None and float_.caption_attribute is None and last is not None and last.kind == "para":
-            content = children[:-1]
+        caption_paragraph = last is not None and len(children) > 1 and last.kind == "para"
+        content = children[:-1] if caption_paragraph else children
         images = [c for c in content if c.kind == "figure"]
         if len(content) == 1 and images and float_.alt is None:
             image_float = self._float_at(images[0].start)
             if image_float is not None and image_float.label is None and image_float.alt is not None:
                 float_.alt = image_float.alt
+            elif image_float is not None and image_float.label is None and image_float.caption and image_float.caption.value:
+                float_.alt = image_float.caption  # inside a div the image's bracket text is its alt, not a caption
         if float_.alt is None:
             for child in float_.subfloats:
                 if self.doc.floats[child].label is None and self.doc.floats[child].alt is not None and len(content) == 1:
@@ -1045,6 +1189,20 @@ class _Parser:
         if label:
             self.doc.add_label(label, "image", attrs.id_start, attrs.id_end, self.condition, figure.index,
                                block=self.block_index)
+        elif attrs.id:
+            self.doc.add_label(attrs.id, "image", attrs.id_start, attrs.id_end, self.condition, figure.index)
+
+
+_CLOSING_FENCES: dict[tuple[str, int], re.Pattern] = {}
+
+
+def _closing_fence(char: str, length: int) -> re.Pattern:
+    """A line holding only `char` repeated `length` times or more (and spaces)."""
+    pattern = _CLOSING_FENCES.get((char, length))
+    if pattern is None:
+        pattern = re.compile(r"^[^\S\n]*" + re.escape(char * length) + re.escape(char) + r"*[^\S\n]*$", re.M)
+        _CLOSING_FENCES[(char, length)] = pattern
+    return pattern
 
 
 def _open_comment(line: str) -> int | None:
@@ -1094,3 +1252,9 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
+
+
+def _indent(line: str) -> int:
+    """Columns of leading spaces (a tab counts as four)."""
+    expanded = line.expandtabs(4)
+    return len(expanded) - len(expanded.lstrip(" "))

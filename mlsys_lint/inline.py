@@ -30,12 +30,24 @@ _TRIGGER = re.compile(r"\\|`|\$|<|\{\{|!\[|\[|@|\^\[|https?://|\{[#.]")
 _BACKTICKS = re.compile(r"`+")
 _CITE_KEY = re.compile(r"[\w](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*")
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9\-]*(?:\s+[^<>]*?)?/?>", re.S)
-_AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>")
+_AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@(?=[^\s<>@]+>)[^\s<>@]+\.[^\s<>@]+)>")
+# (the lookahead rejects an address not closed by `>` in one pass instead of backtracking
+# over every `.` of a long run: quadratic on a 200,000-character line)
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]*[^\s<>\"'`)\].,;:!?]")
 _SHORTCODE = re.compile(r"\{\{<\s*([\w\-]+)(.*?)>\}\}", re.S)
+_SHORTCODE_NAME = re.compile(r"\{\{<\s*([\w\-]+)")
 _ESCAPED_SHORTCODE = re.compile(r"\{\{\{<.*?>\}\}\}", re.S)
+# Scanning helpers that jump with C-level searches; their results are memoised (see
+# `_matching_bracket`) so that a long line full of unmatched openers stays linear.
+_BRACKET_STOP = re.compile(r"[\[\]\\`\n]")
+_PAREN_STOP = re.compile(r"[()\\\n]")
+_MATH_CLOSE = re.compile(r"(?<![\s\\])\$")
+_MAX_NESTING = 50
+"""Brackets nested deeper than this are scanned flat (no recursion): 5,000 nested links
+cannot exhaust the stack, and no reference inside them is lost."""
 _SHORTCODE_ARG = re.compile(r"""([\w\-]+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)""")
 _TEX_COMMAND = re.compile(r"\\([A-Za-z]+)\*?((?:\[[^\]\n]*\])?(?:\{[^{}\n]*\})*)")
+_TEX_NAME = re.compile(r"\\([A-Za-z]+)\*?")
 _SUPPRESSION = re.compile(r"^\s*mlsys-lint:\s*(disable-next-line|disable-line|disable-file|disable|enable)\b\s*(.*?)\s*$", re.S)
 
 
@@ -61,6 +73,14 @@ class ScanResult:
     images: list[Image] = field(default_factory=list)
     references: tuple[int, int] = (0, 0)
     text_outside_images: bool = False
+
+
+_CITATION_IN = re.compile(r"(?<![\w\\])@[\w{]")
+
+
+def _has_citation(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds an ``@key`` citation (not an e-mail, not ``\\@``)."""
+    return _CITATION_IN.search(text, start, end) is not None
 
 
 def parse_shortcode_args(body: str) -> tuple[list[str], dict[str, str]]:
@@ -96,6 +116,24 @@ class InlineScanner:
     def __init__(self, doc: "Document") -> None:
         self.doc = doc
         self.text = doc.source.text
+        self._brackets: dict[int, dict[int, int]] = {}
+        self._parens: dict[int, dict[int, int]] = {}
+        self._next_cache: dict[str, tuple[int, int]] = {}
+        self._depth = 0
+
+    def _next(self, needle: str, pos: int) -> int:
+        """``text.find(needle, pos)``, memoised: queries move forward, so this stays linear."""
+        cached = self._next_cache.get(needle)
+        if cached is not None and cached[0] <= pos and (cached[1] == -1 or pos <= cached[1]):
+            return cached[1]
+        found = self.text.find(needle, pos)
+        self._next_cache[needle] = (pos, found)
+        return found
+
+    def _find_within(self, needle: str, pos: int, end: int) -> int:
+        """``text.find(needle, pos, end)`` through the memoised `_next`."""
+        found = self._next(needle, pos)
+        return found if found != -1 and found + len(needle) <= end else -1
 
     def scan(
         self,
@@ -115,14 +153,18 @@ class InlineScanner:
         ref_first = len(doc.references)
         pos = start
         cond = condition if condition is not None else doc.default_condition
+        self._depth += 1
+        flat = self._depth > _MAX_NESTING
         while pos < end:
             match = _TRIGGER.search(text, pos, end)
             if not match:
                 break
             pos = match.start()
             token = match.group()
-            if token == "\\":
-                pos = self._escape(pos, end)
+            if flat and (token in ("![", "^[") or token == "[" and not text.startswith("[^", pos)):
+                pos += len(token)  # too deeply nested: read the text inside, without recursing
+            elif token == "\\":
+                pos = self._escape(pos, end, cond)
             elif token == "`":
                 pos = self._code_span(pos, end)
             elif token == "$":
@@ -134,7 +176,7 @@ class InlineScanner:
             elif token == "![":
                 pos = self._image(pos, end, result, context=context, note=note, block=block, condition=cond)
             elif token == "[":
-                pos = self._bracket(pos, end, context=context, note=note, block=block, condition=cond)
+                pos = self._bracket(pos, end, result, context=context, note=note, block=block, condition=cond)
             elif token == "@":
                 pos = self._citation(pos, end, bracketed=bracketed, context=context, block=block, condition=cond)
             elif token == "^[":
@@ -143,25 +185,47 @@ class InlineScanner:
                 pos = self._url(pos, end)
             else:
                 pos = self._stray_attributes(pos, end)
+        self._depth -= 1
         result.references = (ref_first, len(doc.references))
         return result
 
     # -- hidden pieces -------------------------------------------------------------
 
-    def _escape(self, pos: int, end: int) -> int:
+    def _escape(self, pos: int, end: int, condition=None) -> int:
         text = self.text
         if pos + 1 < end and not text[pos + 1].isalpha():
             self.doc.hide(pos, pos + 2)
             return pos + 2
-        match = _TEX_COMMAND.match(text, pos, end)
+        match = _TEX_NAME.match(text, pos, end)
         if not match:
             return pos + 1
-        arguments = match.group(2)
+        command_end = self._tex_arguments(match.end(), end)
+        arguments = text[match.end():command_end]
         self.doc.raw_tex.append(
-            RawTex(match.group(1), arguments.strip("{}[]"), pos, match.end(), self.doc.source)
+            RawTex(match.group(1), arguments.strip("{}[]"), pos, command_end, self.doc.source,
+                   condition if condition is not None else self.doc.default_condition)
         )
-        self.doc.hide(pos, match.end())
-        return match.end()
+        self.doc.hide(pos, command_end)
+        return command_end
+
+    def _tex_arguments(self, pos: int, end: int) -> int:
+        """End of a TeX command's ``[opt]{arg}{arg}`` (as `_TEX_COMMAND`, without rescanning).
+
+        An argument ends at its closing bracket and may not hold a line break (or, for
+        ``{…}``, another brace); the memoised searches keep a long line linear.
+        """
+        text = self.text
+        if pos < end and text[pos] == "[":
+            close = self._find_within("]", pos + 1, end)
+            if close != -1 and self._find_within("\n", pos + 1, close) == -1:
+                pos = close + 1
+        while pos < end and text[pos] == "{":
+            close = self._find_within("}", pos + 1, end)
+            if close == -1 or self._find_within("\n", pos + 1, close) != -1 \
+                    or self._find_within("{", pos + 1, close) != -1:
+                break
+            pos = close + 1
+        return pos
 
     def _code_span(self, pos: int, end: int) -> int:
         text = self.text
@@ -195,21 +259,27 @@ class InlineScanner:
             return self._equation_label(close_end, end, block, condition)
         if pos + 1 >= end or text[pos + 1].isspace():
             return pos + 1
-        search = pos + 1
-        while True:
-            close = text.find("$", search, end)
-            if close == -1:
-                return pos + 1
-            if text[close - 1].isspace() or text[close - 1] == "\\":
-                search = close + 1
-                continue
-            if close + 1 < end and text[close + 1].isdigit():
-                return pos + 1
-            break
-        if "\n\n" in text[pos:close]:
+        # The first `$` not after a space or backslash closes (unless a digit follows).
+        close = self._math_close(pos + 1, end)
+        if close == -1:
+            return pos + 1
+        if close + 1 < end and text[close + 1].isdigit():
+            return pos + 1
+        if self._find_within("\n\n", pos, close) != -1:
             return pos + 1
         self.doc.hide(pos, close + 1)
         return close + 1
+
+    def _math_close(self, search: int, end: int) -> int:
+        """Offset of the first `$` at or after `search` not preceded by a space or ``\\``."""
+        cached = self._next_cache.get("$math")
+        if cached is not None and cached[0] <= search and (cached[1] == -1 or search <= cached[1]):
+            close = cached[1]
+        else:
+            match = _MATH_CLOSE.search(self.text, search)
+            close = match.start() if match else -1
+            self._next_cache["$math"] = (search, close)
+        return close if close != -1 and close < end else -1
 
     def _equation_label(self, pos: int, end: int, block: int, condition) -> int:
         text = self.text
@@ -257,11 +327,14 @@ class InlineScanner:
     def _shortcode(self, pos: int, end: int, context: str) -> int:
         text = self.text
         if pos > 0 and text[pos - 1] == "{":
-            match = _ESCAPED_SHORTCODE.match(text, pos - 1, end)
+            close = self._find_within(">}}}", pos + 3, end) if text.startswith("{{<", pos) else -1
+            match = _ESCAPED_SHORTCODE.match(text, pos - 1, close + 4) if close != -1 else None
             if match:
                 self.doc.hide(pos - 1, match.end())
                 return match.end()
-        match = _SHORTCODE.match(text, pos, end)
+        name = _SHORTCODE_NAME.match(text, pos, end)
+        close = self._find_within(">}}", name.end(), end) if name else -1
+        match = _SHORTCODE.match(text, pos, close + 3) if close != -1 else None
         if not match:
             return pos + 2
         args, kwargs = parse_shortcode_args(match.group(2))
@@ -277,9 +350,10 @@ class InlineScanner:
         if close == -1:
             return pos + 1
         attrs = parse_attributes(text, pos + 1, close)
-        if attrs.id and pos > 0 and text[pos - 1] in " \t":
+        if attrs.id and pos > 0 and text[pos - 1] in " \t\n":  # a line break is a space too
             self.doc.problems.append(
-                Problem("detached-attributes", f"`{{#{attrs.id}}}` is separated from what it labels by a space", pos, close + 1, attrs.id)
+                Problem("detached-attributes", f"`{{#{attrs.id}}}` is separated from what it labels by a "
+                        + ("line break" if text[pos - 1] == "\n" else "space"), pos, close + 1, attrs.id)
             )
         self.doc.hide(pos, close + 1)
         return close + 1
@@ -287,11 +361,45 @@ class InlineScanner:
     # -- structures with visible text -----------------------------------------------
 
     def _matching_bracket(self, pos: int, end: int) -> int:
-        """Index of the ``]`` matching the ``[`` at `pos`, skipping code and escapes."""
+        """Index of the ``]`` matching the ``[`` at `pos`, skipping code and escapes (-1: none).
+
+        Stops at a blank line.  One left-to-right pass from `pos` to `end` answers for
+        every ``[`` it meets (the walk from any of them visits the same positions), so the
+        answers are memoised per `end`: a line of 200,000 ``[`` costs one pass, not
+        200,000.
+        """
+        table = self._brackets.setdefault(end, {})
+        found = table.get(pos)
+        if found is None:
+            self._match_pass(pos, end, table, _BRACKET_STOP, "[", "]")
+            found = table.get(pos, -1)
+        return found
+
+    def _destination(self, pos: int, end: int) -> int:
+        """Index after the ``)`` closing a link destination opened at `pos` (-1: none)."""
+        table = self._parens.setdefault(end, {})
+        found = table.get(pos)
+        if found is None:
+            self._match_pass(pos, end, table, _PAREN_STOP, "(", ")")
+            found = table.get(pos, -1)
+        return found if found == -1 else found + 1
+
+    def _match_pass(self, pos: int, end: int, table: dict[int, int], stops: re.Pattern, opener: str,
+                    closer: str) -> None:
+        """Pair every `opener` in ``text[pos:end]`` with its `closer` (-1 when unmatched).
+
+        Escapes are skipped, and code spans when `stops` finds backticks; a blank line
+        leaves everything open before it unmatched.
+        """
         text = self.text
-        depth = 0
+        search = stops.search
+        stack: list[int] = []
         i = pos
-        while i < end:
+        while True:
+            match = search(text, i, end)
+            if match is None:
+                break
+            i = match.start()
             char = text[i]
             if char == "\\":
                 i += 2
@@ -301,46 +409,27 @@ class InlineScanner:
                 close = text.find(run, i + len(run), end)
                 i = (close + len(run)) if close != -1 else i + len(run)
                 continue
-            if char == "[":
-                depth += 1
-            elif char == "]":
-                depth -= 1
-                if depth == 0:
-                    return i
-            elif char == "\n" and text.startswith("\n", i + 1):
-                return -1
+            if char == opener:
+                stack.append(i)
+            elif char == closer:
+                if stack:
+                    table[stack.pop()] = i
+            elif text.startswith("\n", i + 1):
+                for open_at in stack:
+                    table[open_at] = -1
+                stack.clear()
             i += 1
-        return -1
-
-    def _destination(self, pos: int, end: int) -> int:
-        """Index after the ``)`` closing a link destination opened at `pos`."""
-        text = self.text
-        depth = 0
-        i = pos
-        while i < end:
-            char = text[i]
-            if char == "\\":
-                i += 2
-                continue
-            if char == "(":
-                depth += 1
-            elif char == ")":
-                depth -= 1
-                if depth == 0:
-                    return i + 1
-            elif char == "\n" and text.startswith("\n", i + 1):
-                return -1
-            i += 1
-        return -1
+        for open_at in stack:
+            table[open_at] = -1
 
     def _image(self, pos: int, end: int, result: ScanResult, **ctx) -> int:
         text = self.text
         close = self._matching_bracket(pos + 1, end)
         if close == -1 or close + 1 >= end or text[close + 1] != "(":
-            return pos + 2
+            return pos + 1  # not an image: the `[` may still start a note, a link, a citation
         dest_end = self._destination(close + 1, end)
         if dest_end == -1:
-            return pos + 2
+            return pos + 1
         refs_before = len(self.doc.references)
         self.scan(pos + 2, close, context="caption" if ctx["context"] == "prose" else ctx["context"],
                   note=ctx["note"], block=ctx["block"], condition=ctx["condition"])
@@ -370,12 +459,12 @@ class InlineScanner:
             pos = vend
         self.doc.hide(pos, end)
 
-    def _bracket(self, pos: int, end: int, **ctx) -> int:
+    def _bracket(self, pos: int, end: int, result: ScanResult | None = None, **ctx) -> int:
         text = self.text
         if text.startswith("[^", pos):
             close = text.find("]", pos + 2, end)
             ident = text[pos + 2 : close] if close != -1 else ""
-            if ident and not any(c.isspace() for c in ident) and "[" not in ident:
+            if ident and not any(c.isspace() or c in "[^" for c in ident):
                 self.doc.footnote_refs.append(
                     FootnoteRef(ident, pos, close + 1, self.doc.source, in_note=ctx["note"], context=ctx["context"])
                 )
@@ -389,7 +478,9 @@ class InlineScanner:
         if after == "(":
             dest_end = self._destination(close + 1, end)
             if dest_end != -1:
-                self.scan(pos + 1, close, **ctx)
+                inner = self.scan(pos + 1, close, **ctx)
+                if result is not None:
+                    result.images.extend(inner.images)  # a linked image alone in its paragraph is a figure
                 self.doc.links.append((pos, dest_end, text[close + 2 : dest_end - 1].strip()))
                 self.doc.hide(close, dest_end)
                 end_of_link = dest_end
@@ -453,7 +544,8 @@ class InlineScanner:
                 probe += 1
             if probe < end and text[probe] == "[" and not text.startswith("[^", probe) and not text.startswith("[@", probe):
                 close = self._matching_bracket(probe, end)
-                if close != -1 and (close + 1 >= end or text[close + 1] not in "({"):
+                # `@fig-a [see @fig-b]` is a second citation, not a suffix (Pandoc)
+                if close != -1 and (close + 1 >= end or text[close + 1] not in "({") and not _has_citation(text, probe, close):
                     has_suffix = True
         self.doc.references.append(
             Reference(key, start, key_end, self.doc.source, bracketed=bracketed, suppress_prefix=suppress,
@@ -463,13 +555,15 @@ class InlineScanner:
         return key_end
 
     def _line_starts_at(self, pos: int) -> bool:
-        line_start = self.text.rfind("\n", 0, pos) + 1
-        return not self.text[line_start:pos].strip()
+        text = self.text
+        while pos > 0 and text[pos - 1] != "\n" and text[pos - 1].isspace():
+            pos -= 1
+        return pos == 0 or text[pos - 1] == "\n"
 
     def _inline_note(self, pos: int, end: int, *, block: int, condition) -> int:
         close = self._matching_bracket(pos + 1, end)
-        if close == -1:
-            return pos + 2
+        if close == -1 or (close + 1 < end and self.text[close + 1] in "([{"):
+            return pos + 1  # `^[text](url)` is a superscripted link, not a note (Pandoc)
         self.doc.inline_notes.append(InlineNote(pos, close + 1, self.doc.source))
         self.doc.hide(pos, pos + 2)
         self.doc.hide(close, close + 1)

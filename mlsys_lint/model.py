@@ -154,7 +154,7 @@ class Label:
     """A cross-reference target definition, e.g. ``{#fig-x}`` or ``#| label: fig-x``.
 
     `form` says how it was written: image, div, cell, knitr, subcap, heading, equation,
-    table-caption, code, embed, raw-latex.
+    table-caption, code, embed, raw-latex, span, output (printed by a cell's code).
     """
 
     id: str
@@ -204,12 +204,17 @@ class Reference:
 
 @dataclass
 class Text:
-    """A piece of Markdown text (a caption, alt text) with where it stands."""
+    """A piece of Markdown text (a caption, alt text) with where it stands.
+
+    `computed` is True when the value is an R expression knitr evaluates at render time
+    (``#| fig-cap: !expr …``, ``fig.cap=caption_var``): present, but its text is unknown.
+    """
 
     value: str
     start: int
     end: int
     source: Source
+    computed: bool = False
 
     @property
     def span(self) -> Span:
@@ -272,7 +277,8 @@ class FootnoteDef:
     """A ``[^id]: text`` footnote definition.
 
     `separated` is False when the line directly follows a paragraph line (Pandoc then
-    prints the marker literally); `container` is "list" or "blockquote" when nested.
+    prints the marker literally, and its text is scanned as paragraph prose);
+    `container` is "list" or "blockquote" when nested.
     """
 
     id: str
@@ -339,6 +345,7 @@ class RawTex:
     start: int
     end: int
     source: Source
+    condition: Condition = field(default_factory=Condition)
 
 
 @dataclass
@@ -430,12 +437,18 @@ class Fix:
 
 @dataclass(frozen=True)
 class Violation:
-    """What a rule yields: where, what, about which subject, and an optional fix."""
+    """What a rule yields: where, what, about which subject, and an optional fix.
+
+    `severity`, when set, replaces the rule's default for this finding (GLS002: an error
+    for differing definitions, info for a repeated identical one); a severity set in the
+    configuration still wins.
+    """
 
     span: Span
     message: str
     subject: str = ""
     fix: Fix | None = None
+    severity: Severity | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@ file and of everything it includes, in reading order.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from mlsys_lint.document import Document
-from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, Source, Span
+from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span
 
 MANUSCRIPT_SUFFIXES = (".qmd", ".md", ".rmd", ".ipynb")
 _TEXT_SUFFIXES = (".qmd", ".md", ".rmd")
@@ -25,6 +26,8 @@ _NOT_RENDERED = {"readme", "license", "licence", "changelog", "news", "contribut
                  "copying", "authors", "security", "agents", "claude", "notice"}
 _SKIP_DIRS = {"node_modules", "renv", "venv", ".venv", "site-packages", "_book", "_site", "_freeze", "__pycache__"}
 CONFIG_NAMES = ("_quarto.yml", "_quarto.yaml")
+MERGED_FORMATS = ("pdf", "latex", "epub", "docx", "odt", "typst")
+"""Formats for which Quarto merges a book's chapters into one document (one Pandoc run)."""
 
 
 class ProjectError(Exception):
@@ -93,6 +96,40 @@ def _start(item: Any) -> int:
 
 
 @dataclass
+class FootnoteScope:
+    """The footnotes of one Pandoc run: its units with includes expanded, in reading order.
+
+    `definitions` are those Pandoc takes as notes; `glued` are definition lines glued to
+    the paragraph above, which Pandoc reads as paragraph text (their ``[^id]`` is a use).
+    """
+
+    units: list[Unit]
+    refs: list[FootnoteRef]
+    definitions: list[FootnoteDef]
+    glued: list[FootnoteDef]
+
+    def winners(self) -> dict[str, FootnoteDef]:
+        """The definition Pandoc keeps for each id: the last one in reading order."""
+        return {definition.id: definition for definition in self.definitions}
+
+    def used(self) -> set[str]:
+        """Ids Pandoc counts as used: every marker, in a note's text too, and glued definitions."""
+        return {ref.id for ref in self.refs} | {definition.id for definition in self.glued}
+
+
+def nested_note(ref: FootnoteRef) -> bool:
+    """Whether `ref` stands in a footnote definition's text, where Pandoc does not resolve notes."""
+    return ref.in_note not in (None, "^")
+
+
+def footnote_scope(units: list[Unit]) -> FootnoteScope:
+    """Gather the footnote markers and definitions of `units` (one Pandoc run) in reading order."""
+    refs = [ref for unit in units for ref in unit.elements("footnote_refs")]
+    definitions = [d for unit in units for d in unit.elements("footnote_defs")]
+    return FootnoteScope(units, refs, [d for d in definitions if d.separated], [d for d in definitions if not d.separated])
+
+
+@dataclass
 class Project:
     """The whole manuscript as Quarto sees it, ready for rules."""
 
@@ -130,6 +167,21 @@ class Project:
 
     def builds_non_html(self) -> bool:
         return any(not fmt.startswith(("html", "revealjs", "dashboard")) for fmt in self.formats)
+
+    def merged_formats(self) -> list[str]:
+        """A book's formats that merge all chapters into one document (PDF, EPUB, DOCX, …)."""
+        if not self.is_book:
+            return []
+        return sorted(fmt for fmt in self.formats if fmt.startswith(MERGED_FORMATS))
+
+    def footnote_scopes(self) -> list[FootnoteScope]:
+        """Footnote namespaces (Pandoc runs): each unit alone, as in an HTML book or a website.
+
+        A book that builds only merged formats is one Pandoc run, so one scope.
+        """
+        if self.is_book and self.units and len(self.merged_formats()) == len(self.formats):
+            return [footnote_scope(self.units)] + [footnote_scope([unit]) for unit in self.loose_units]
+        return [footnote_scope([unit]) for unit in self.all_units]
 
     def file_order(self) -> dict[str, int]:
         """Position of every file in reading order (units, then what they include)."""
@@ -185,20 +237,35 @@ def load_config(path: Path, profiles: list[str]) -> tuple[dict[str, Any], Source
             for entry in group:
                 if isinstance(entry, list) and entry:
                     names.append(str(entry[0]))
-    for name in names:
-        for suffix in (".yml", ".yaml"):
-            profile_path = base / f"_quarto-{name}{suffix}"
-            if profile_path.exists():
-                config = _merge(config, _parse_config(profile_path, profile_path.read_text(encoding="utf-8-sig")))
-                break
-    for meta in _as_list(config.get("metadata-files")):
-        meta_path = base / str(meta)
-        if meta_path.exists():
-            try:
-                config = _merge(_parse_config(meta_path, meta_path.read_text(encoding="utf-8-sig")), config)
-            except OSError:
-                continue
+    try:
+        for name in names:
+            for suffix in (".yml", ".yaml"):
+                profile_path = base / f"_quarto-{name}{suffix}"
+                if profile_path.exists():
+                    config = _merge(config, _parse_config(profile_path, _read_config_text(profile_path)))
+                    break
+        for meta in _as_list(config.get("metadata-files")):
+            meta_path = base / str(meta)
+            if meta_path.exists():
+                try:
+                    text = meta_path.read_text(encoding="utf-8-sig")
+                except OSError:
+                    continue
+                except UnicodeDecodeError as error:
+                    raise ProjectError(f"{meta_path}: not valid UTF-8 (byte {error.start})") from None
+                config = _merge(_parse_config(meta_path, text), config)
+    except RecursionError:
+        raise ProjectError(f"{path}: configuration nested too deeply to merge with its profiles") from None
     return config, source
+
+
+def _read_config_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ProjectError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+    except OSError as error:
+        raise ProjectError(f"{path}: cannot read configuration ({error.strerror or error})") from None
 
 
 def _parse_config(path: Path, raw: str) -> dict[str, Any]:
@@ -360,8 +427,13 @@ def build_project(
     profiles: list[str] | None = None,
     loose_files: list[Path] | None = None,
     targets: set[str] | None = None,
+    prefetch: Callable[[list[Path]], None] | None = None,
 ) -> Project:
-    """Assemble a project: read its config, pick and parse its files, follow includes."""
+    """Assemble a project: read its config, pick and parse its files, follow includes.
+
+    `prefetch`, when given, receives every rendered file's path before any is loaded
+    (the engine uses it to parse them in parallel).
+    """
     config: dict[str, Any] = {}
     source = None
     if config_path is None and loose_files is None:
@@ -388,6 +460,9 @@ def build_project(
         entries = [_Entry(rel) for rel in _website_files(root, config, output_dir)]
     project = Project(root=root, kind=kind, config=config, config_path=config_path, units=[], documents={},
                       issues=issues, targets=targets, config_source=source)
+    if prefetch is not None:
+        prefetch([Path(os.path.normpath(entry.path if loose_files is not None else root / entry.path))
+                  for entry in entries])
     seen: set[str] = set()
     for entry in entries:
         path = Path(os.path.normpath(entry.path if loose_files is not None else root / entry.path))
@@ -400,8 +475,11 @@ def build_project(
                 issues.append(_missing_chapter(source, entry))
             continue
         if not path.exists() and loose_files is None:
-            if source is not None:
-                issues.append(_missing_chapter(source, entry))
+            if not entry.line_hint and path.is_symlink():  # found by walking the folder, not listed
+                issues.append(ProjectIssue("MSL001", f"cannot read file: it {_absent(path)}",
+                                           Span(str(path), 1, 1, 1, 1)))
+            elif source is not None:
+                issues.append(_missing_chapter(source, entry, path))
             continue
         doc = load_document(path)
         if doc is None:
@@ -424,7 +502,7 @@ def _scalar_position(text: str, value: str) -> tuple[int, int] | None:
     """1-based (line, column) of the first YAML scalar equal to `value` in `text`."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # PyYAML's composer recurses once per nesting level
         return None
     stack = [root] if root is not None else []
     while stack:
@@ -439,12 +517,32 @@ def _scalar_position(text: str, value: str) -> tuple[int, int] | None:
     return None
 
 
-def _missing_chapter(source: Source, entry: _Entry) -> ProjectIssue:
+def _absent(path: Path | None) -> str:
+    """Why a path that is not a file is missing: absent, a broken link, or a link loop."""
+    if path is None or not path.is_symlink():
+        return "does not exist"
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a symbolic link that loops back on itself"
+    return "is a broken symbolic link"
+
+
+def _missing_chapter(source: Source, entry: _Entry, path: Path | None = None) -> ProjectIssue:
     needle = entry.line_hint or entry.path
     position = _scalar_position(source.text, needle)
     line, column = position if position else (_line_of(source.text, needle), 1)
     span = Span(source.path, line, column, line, column + len(needle))
-    return ProjectIssue("MSL004", f"chapter `{entry.path}` listed in the configuration does not exist", span, entry.path)
+    return ProjectIssue("MSL004", f"chapter `{entry.path}` listed in the configuration {_absent(path)}", span,
+                        entry.path)
+
+
+MAX_INCLUDE_DEPTH = 64
+"""Deeper include chains are reported (MSL003) and not followed: no recursion limit is hit."""
+MAX_INCLUDES_PER_UNIT = 5000
+"""Includes expanded into one rendered file at most (a file including another twice, ten
+levels deep, would otherwise expand 1,024 times per level)."""
 
 
 def _follow_includes(project: Project, unit: Unit, doc: Document, stack: list[str],
@@ -467,13 +565,19 @@ def _follow_includes(project: Project, unit: Unit, doc: Document, stack: list[st
         key = str(path)
         if not path.is_file():
             project.issues.append(ProjectIssue(
-                "MSL003", f"included file `{target}` does not exist", include.span, target))
+                "MSL003", f"included file `{target}` {_absent(path)}", include.span, target))
             continue
         if key in stack:
             chain = " → ".join(Path(p).name for p in stack[stack.index(key):] + [key])
             project.issues.append(ProjectIssue("MSL003", f"include cycle: {chain}", include.span, target))
             continue
         if include.in_code:
+            continue
+        if len(stack) > MAX_INCLUDE_DEPTH or len(unit.included) >= MAX_INCLUDES_PER_UNIT:
+            reason = (f"includes nested more than {MAX_INCLUDE_DEPTH} deep" if len(stack) > MAX_INCLUDE_DEPTH
+                      else f"more than {MAX_INCLUDES_PER_UNIT} includes expanded into `{Path(unit.path).name}`")
+            project.issues.append(ProjectIssue("MSL003", f"{reason}; `{target}` is not followed", include.span,
+                                               target))
             continue
         child = project.documents.get(key)
         if child is None:
@@ -494,8 +598,9 @@ def _crossref_types(project: Project) -> tuple[frozenset[str], frozenset[str]]:
         if not isinstance(crossref, dict):
             continue
         for entry in _as_list(crossref.get("custom")):
-            if isinstance(entry, dict) and entry.get("ref-type"):
-                custom.add(str(entry["ref-type"]).lower())
+            key = (entry.get("key") or entry.get("ref-type")) if isinstance(entry, dict) else None
+            if key:  # Quarto 1.4+ names the prefix `key`; `ref-type` is the older spelling
+                custom.add(str(key).lower())
     return CROSSREF_TYPES | custom, FLOAT_TYPES | custom
 
 
