@@ -1,0 +1,419 @@
+"""XR: cross-references that do not resolve, clash, cannot be referenced, or use foreign syntax."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterator
+
+from mlsys_lint.model import Condition, Label, Violation
+from mlsys_lint.plugin import rule
+from mlsys_lint.project import Project
+from mlsys_lint.xref import (
+    CrossRef,
+    Definition,
+    Namespace,
+    bibliography_keys,
+    crossref_type,
+    namespaces,
+    output_formats,
+    relative,
+    site,
+)
+
+_LATEX = ("latex", "pdf", "beamer")
+_NOT_LATEX = ("html", "epub", "docx", "typst", "revealjs", "gfm")
+_TEX_REFS = {"ref", "autoref", "cref", "Cref", "pageref", "eqref", "nameref", "label"}
+_BOOKDOWN_TYPES = {"fig": "fig", "tab": "tbl", "tbl": "tbl", "eq": "eq", "sec": "sec", "lst": "lst", "thm": "thm",
+                   "lem": "lem", "cor": "cor", "prp": "prp", "def": "def", "exm": "exm", "exr": "exr"}
+_FOREIGN_KEY = re.compile(r"(fig|tab|tbl|eq|sec|lst):(\S+)$")
+_BOOKDOWN_REF = re.compile(r"ref\(([^()\s]+)\)")
+_HARD_CODED = re.compile(r"\b(Figures?|Fig\.|Tables?|Listings?)[ \u00a0]+(\d+(?:\.\d+)*[a-z]?)\b")
+_HARD_CODED_TYPE = {"fig": "fig", "tab": "tbl", "lis": "lst"}
+_EXTERNAL = re.compile(r"[ \t\n]+(?:(?:and|to|&|–|-)[ \t\n]+\d+(?:\.\d+)*[a-z]?[ \t\n]+)?(?:of|in|from)\b")
+_PROSE_KINDS = ("paragraph", "list", "footnote", "definition")
+_SUGGESTED_PREFIX = {"image": "fig", "heading": "sec", "table-caption": "tbl", "equation": "eq"}
+
+
+# -- XR001 ---------------------------------------------------------------------------
+
+
+@rule("XR001", "unresolved-reference", "error")
+def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A cross-reference whose label is not defined where Quarto looks for it.
+
+    ## What it does
+    Resolves every ``@key`` whose prefix is a cross-reference type (``fig``, ``tbl``,
+    ``sec``, ``eq``, ``lst``, the theorem and callout types, and custom types from
+    ``crossref: custom:``) against the labels of its namespace: the whole book (all
+    chapters, included files where they are included), or the page itself in a website
+    or for loose files. Only the first character of the key is case-folded, as in
+    Quarto. A label that exists only in conditional content (``.content-visible
+    when-format="html"``) does not resolve a reference shown in other formats.
+    The message names the closest existing label when the key looks like a typo, and
+    the page that defines it when a website page refers to another page's label.
+    Citation keys (``@smith2020``) are left to the bibliography.
+
+    ## Why is this bad?
+    Quarto prints a bold ``?@fig-x`` in the output, warns only while rendering, and
+    still exits successfully.
+
+    ## Example
+    ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+
+    As @fig-rooflin shows, …
+    ```
+
+    ## Use instead
+    ```markdown
+    As @fig-roofline shows, …
+    ```
+    """
+    bib = bibliography_keys(project)
+    for space in namespaces(project):
+        for ref in space.references:
+            definitions = space.lookup(ref.key)
+            if not definitions:
+                if ref.reference.key not in bib:
+                    yield Violation(ref.span, _unresolved_message(project, space, ref), subject=ref.key)
+                continue
+            missing = _formats_without(ref.reference.condition, definitions, output_formats(project, ref.unit))
+            if missing:
+                shown = " or ".join(sorted({_shown_for(d.condition) for d in definitions}))
+                yield Violation(ref.span, f"`@{ref.reference.key}` does not resolve in {', '.join(missing)} output: "
+                                          f"`{ref.key}` is defined only in content shown {shown}", subject=ref.key)
+
+
+def _unresolved_message(project: Project, space: Namespace, ref: CrossRef) -> str:
+    message = f"`@{ref.reference.key}` does not resolve: no label `{ref.key}` in {space.describe()}"
+    suggestion = _suggestion(space, ref.key)
+    if suggestion:
+        return f"{message} (did you mean @{suggestion}?)"
+    elsewhere = [d for other in namespaces(project) if other is not space for d in other.definitions.get(ref.key, ())]
+    if elsewhere and project.kind == "website":
+        where = site(elsewhere[0], project.root)
+        return (f"{message}; it is defined in {where}, but Quarto resolves references only within a page here "
+                f"(link to it instead)")
+    return message
+
+
+def _suggestion(space: Namespace, key: str) -> str | None:
+    """The label the author probably meant: same letters in another case, or a close spelling."""
+    lowered = key.lower()
+    for ident in space.definitions:
+        if ident.lower() == lowered:
+            return ident
+    head = re.split(r"[.:]", key, maxsplit=1)[0]
+    if head != key and space.lookup(head):
+        return head
+    prefix = key.split("-", 1)[0].lower()
+    candidates = [ident for ident in space.definitions if ident.split("-", 1)[0].lower() == prefix]
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _profiles(*conditions: Condition) -> set[str]:
+    names = {"", "other"}
+    for condition in conditions:
+        names.update(v for _, attribute, values in condition.clauses if attribute.endswith("profile") for v in values)
+    return names
+
+
+def _formats_without(where: Condition, definitions: list[Definition], formats) -> list[str]:
+    """Output formats that show the reference but none of the definitions with it."""
+    if not where.clauses and all(not d.condition.clauses for d in definitions):
+        return []
+    profiles = _profiles(where, *(d.condition for d in definitions))
+    missing = []
+    for fmt in sorted(formats):
+        shown = [p for p in profiles if where.visible(fmt, p)]
+        if shown and not any(d.condition.visible(fmt, p) for d in definitions for p in shown):
+            missing.append(fmt)
+    return missing
+
+
+def _shown_for(condition: Condition) -> str:
+    parts = []
+    for visible, attribute, values in condition.clauses:
+        verb = attribute.split("-")[0] if visible else {"when": "unless", "unless": "when"}[attribute.split("-")[0]]
+        parts.append(f"{verb} {attribute.split('-')[1]} is {'/'.join(values)}")
+    return " and ".join(parts) or "always"
+
+
+# -- XR002 ---------------------------------------------------------------------------
+
+
+@rule("XR002", "duplicate-label", "error")
+def duplicate_label(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """The same label defined more than once in a namespace.
+
+    ## What it does
+    Reports every definition of a label that is defined again in the same namespace
+    (a whole book, or one page of a website), and names the other definition sites.
+    Included files count where they are included. Definitions in mutually exclusive
+    conditional content (one in ``.content-visible when-format="html"``, the other in
+    ``when-format="pdf"``) are not duplicates.
+
+    ## Why is this bad?
+    Quarto numbers both, silently keeps one for references, and every ``@label``
+    points at whichever it kept.
+
+    ## Example
+    ```markdown
+    <!-- chapter 2 -->
+    ![Memory hierarchy.](mem.png){#fig-memory}
+    <!-- chapter 5 -->
+    ![Memory wall.](wall.png){#fig-memory}
+    ```
+
+    ## Use instead
+    Give each its own label: `fig-memory-hierarchy`, `fig-memory-wall`.
+    """
+    for space in namespaces(project):
+        for ident, definitions in space.definitions.items():
+            if len(definitions) < 2:
+                continue
+            for definition in definitions:
+                others = [o for o in definitions if o is not definition
+                          and not definition.condition.exclusive_with(o.condition)]
+                if others:
+                    sites = ", ".join(_site(project, o, definition.path) for o in others)
+                    yield Violation(definition.span, f"label `{ident}` is defined {len(others) + 1} times in "
+                                                     f"{space.describe()}; also defined at {sites}", subject=ident)
+
+
+def _site(project: Project, definition: Definition, here: str) -> str:
+    where = site(definition, project.root, here)
+    if definition.path != definition.unit.path:
+        where += f" (included in {relative(definition.unit.path, project.root)})"
+    return where
+
+
+# -- XR003 ---------------------------------------------------------------------------
+
+
+@rule("XR003", "invalid-label", "warning")
+def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A label that Quarto cannot cross-reference as written.
+
+    ## What it does
+    Reports:
+
+    - labels with upper-case letters (``{#fig-Roofline}``; Quarto requires lower case);
+    - ids with the type joined by ``_`` or ``:`` (``{#fig_roofline}``, pandoc-crossref's
+      ``{#fig:roofline}``): not cross-reference labels at all;
+    - an id without a type prefix that the text cites with ``@`` (``{#roofline}`` and
+      ``@roofline``): the citation goes to the bibliography;
+    - ``{#fig-x}`` separated by a space from the image it should label;
+    - an inline image carrying ``#fig-x`` (it shares its paragraph with text, so it is
+      not a figure);
+    - a line starting with ``(@fig-x)``, which Pandoc reads as an example-list label;
+    - a bibliography key with a type prefix (``@sec-act`` in ``references.bib``),
+      which Quarto takes for a cross-reference.
+
+    ## Why is this bad?
+    Each of these renders as ``?@label``, as literal text, or as a citation, instead of
+    a numbered reference.
+
+    ## Example
+    ```markdown
+    ![Roofline model.](roofline.png) {#fig_roofline}
+    ```
+
+    ## Use instead
+    ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+    ```
+    """
+    types = project.crossref_types
+    for doc in project.documents.values():
+        for label in doc.labels:
+            if label.type in types and label.id != label.id.lower() and label.form != "subcap":
+                yield Violation(label.span, f"label `{label.id}` has upper-case letters; Quarto labels must be "
+                                            f"lower case (use `{label.id.lower()}`)", subject=label.id)
+        for label in doc.other_ids:
+            joined = re.match(r"([A-Za-z]+)([_:])(.+)", label.id)
+            if joined and joined.group(1).lower() in types:
+                fixed = f"{joined.group(1).lower()}-{joined.group(3)}"
+                yield Violation(label.span, f"`{label.id}` is not a cross-reference label: Quarto needs the type "
+                                            f"and a hyphen (`{fixed}`)", subject=label.id)
+        for problem in doc.problems:
+            if problem.kind in ("detached-attributes", "inline-image-label", "example-list-label") and crossref_type(
+                    problem.subject, types):
+                yield Violation(doc.source.span(problem.start, problem.end), _problem_message(problem),
+                                subject=problem.subject)
+    yield from _cited_plain_ids(project)
+    yield from _prefixed_bib_keys(project)
+
+
+def _problem_message(problem) -> str:
+    if problem.kind == "detached-attributes":
+        return f"`{{#{problem.subject}}}` is separated by a space from what it should label, so it labels nothing"
+    if problem.kind == "inline-image-label":
+        return (f"image labelled `#{problem.subject}` does not stand alone in a paragraph (it shares one with text, "
+                f"or sits in a list item), so it is not a figure and `@{problem.subject}` cannot refer to it")
+    return f"{problem.message}; `@{problem.subject}` there is not a cross-reference"
+
+
+def _cited_plain_ids(project: Project) -> Iterator[Violation]:
+    """Ids without a type prefix (``#roofline``) that the text cites as ``@roofline``."""
+    bib = bibliography_keys(project)
+    for space in namespaces(project):
+        cited: dict[str, list] = {}
+        for ref in space.citations:
+            if ref.key in space.other_ids and ref.key not in bib:
+                cited.setdefault(ref.key, []).append(ref)
+        for key, refs in cited.items():
+            for label in space.other_ids[key]:
+                yield Violation(label.span, _plain_id_message(project, label, refs), subject=key)
+
+
+def _plain_id_message(project: Project, label: Label, refs: list) -> str:
+    prefix = _SUGGESTED_PREFIX.get(label.form)
+    rename = f"`{prefix}-{label.id}`" if prefix else "a name with a type prefix such as `fig-`"
+    where = site(refs[0].span, project.root, label.source.path)
+    more = f" and {len(refs) - 1} more" if len(refs) > 1 else ""
+    return (f"`{label.id}` has no cross-reference type prefix, so `@{label.id}` ({where}{more}) is read as a citation; "
+            f"rename it {rename}")
+
+
+def _prefixed_bib_keys(project: Project) -> Iterator[Violation]:
+    bib = bibliography_keys(project)
+    if not bib:
+        return
+    for space in namespaces(project):
+        for ref in space.references:
+            if ref.reference.key in bib and not space.lookup(ref.key):
+                yield Violation(ref.span, f"`@{ref.reference.key}` is a bibliography key, but its `{ref.type}-` prefix "
+                                          "makes Quarto read it as a cross-reference; rename the key",
+                                subject=ref.reference.key)
+
+
+# -- XR004 ---------------------------------------------------------------------------
+
+
+@rule("XR004", "foreign-reference-syntax", "warning")
+def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A reference written the bookdown, pandoc-crossref or LaTeX way, or a hard-coded number.
+
+    ## What it does
+    Reports bookdown's ``\\@ref(fig:x)``, raw LaTeX ``\\ref{…}``/``\\autoref{…}``/
+    ``\\label{…}`` in Markdown text (not in content shown only in LaTeX output),
+    pandoc-crossref's ``@fig:x``, and numbers typed by hand ("see Figure 3.2") in a
+    book or page that numbers its figures (tables, listings) through Quarto labels.
+    A hard-coded number followed by "of", "in" or "from" (a figure in another work)
+    is not reported.
+
+    ## Why is this bad?
+    Quarto does not resolve these: they print literally, vanish in HTML, go to the
+    bibliography, or go stale the moment a figure is added before them.
+
+    ## Example
+    ```markdown
+    As Figure \\@ref(fig:roofline) shows, … (see also Figure 3.2)
+    ```
+
+    ## Use instead
+    ```markdown
+    As @fig-roofline shows, … (see also @fig-memory)
+    ```
+    """
+    bib = bibliography_keys(project)
+    for space in namespaces(project):
+        numbered = {d.type for definitions in space.definitions.values() for d in definitions if d.float is not None}
+        types = project.crossref_types
+        for unit in space.units:
+            latex_only = all(fmt in _LATEX for fmt in output_formats(project, unit))
+            for doc in unit.documents:
+                yield from _bookdown_refs(doc)
+                if not latex_only:
+                    yield from _tex_refs(doc, types)
+                yield from _hard_coded(doc, numbered)
+        for ref in space.citations:
+            match = _FOREIGN_KEY.match(ref.key)
+            if match and ref.key not in bib:
+                quarto = f"{_BOOKDOWN_TYPES.get(match.group(1), match.group(1))}-{match.group(2)}"
+                yield Violation(ref.span, f"`@{ref.key}` is pandoc-crossref syntax, which Quarto reads as a citation; "
+                                          f"use `@{quarto}`", subject=ref.key)
+
+
+def _bookdown_refs(doc) -> Iterator[Violation]:
+    if "\\@ref(" not in doc.source.text:
+        return
+    text, masked = doc.source.text, doc.masked
+    for match in _BOOKDOWN_REF.finditer(masked):
+        start = match.start() - 2
+        if start < 0 or text[start:match.start()] != "\\@":
+            continue
+        target = match.group(1)
+        kind, _, name = target.partition(":")
+        quarto = f"{_BOOKDOWN_TYPES.get(kind, kind)}-{name}" if name else f"sec-{target}"
+        yield Violation(doc.source.span(start, match.end()), f"`\\@ref({target})` is bookdown syntax, which Quarto "
+                                                             f"prints literally; use `@{quarto}`", subject=target)
+
+
+def _tex_refs(doc, types) -> Iterator[Violation]:
+    for tex in doc.raw_tex:
+        if tex.command not in _TEX_REFS or _latex_only(tex.condition):
+            continue
+        target = tex.argument.rsplit("{", 1)[-1]
+        kind, sep, name = target.partition(":")
+        if sep and kind in _BOOKDOWN_TYPES:
+            quarto = f"{_BOOKDOWN_TYPES[kind]}-{name}"
+        elif crossref_type(target, types):
+            quarto = target
+        else:
+            quarto = None
+        if quarto is None:
+            advice = "give the target a Quarto label such as `#tbl-…` and refer to it with `@`"
+        elif tex.command == "label":
+            advice = f"label the element with `{{#{quarto}}}`"
+        else:
+            advice = f"use `@{quarto}`"
+        yield Violation(doc.source.span(tex.start, tex.end), f"raw LaTeX `\\{tex.command}{{{target}}}` is dropped from "
+                                                             f"HTML and unknown to Quarto's cross-references; {advice}",
+                        subject=target)
+
+
+def _latex_only(condition: Condition) -> bool:
+    """Content shown only in LaTeX/PDF output, where raw LaTeX is at home."""
+    if not condition.clauses:
+        return False
+    return not any(condition.visible(fmt, profile) for fmt in _NOT_LATEX for profile in _profiles(condition))
+
+
+def _hard_coded(doc, numbered: set[str]) -> Iterator[Violation]:
+    if not numbered:
+        return
+    masked, text = doc.masked, doc.source.text
+    attached = [(p.start, p.end) for p in doc.prose if p.kind in ("alt", "caption")]
+    for prose in doc.prose:
+        if prose.kind not in _PROSE_KINDS:
+            continue
+        for match in _HARD_CODED.finditer(masked, prose.start, prose.end):
+            kind = _HARD_CODED_TYPE[match.group(1)[:3].lower()]
+            if kind not in numbered or _external_or_quoted(text, masked, match):
+                continue
+            if any(start <= match.start() < end for start, end in attached):
+                continue
+            yield Violation(doc.source.span(match.start(), match.end()),
+                            f"hard-coded \"{match.group()}\" goes stale when {_NOUN[kind]}s move; refer to the label "
+                            f"with `@{kind}-…`", subject=match.group())
+
+
+_NOUN = {"fig": "figure", "tbl": "table", "lst": "listing"}
+
+
+def _external_or_quoted(text: str, masked: str, match: re.Match) -> bool:
+    """A number in another work ("Figure 2 of …"), inside quotes, or in a block quote."""
+    if _EXTERNAL.match(masked, match.end()):
+        return True
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    if text[line_start:match.start()].lstrip().startswith(">"):
+        return True
+    before = masked[line_start:match.start()]
+    return before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d")
+
+
+RULES = [unresolved_reference, duplicate_label, invalid_label, foreign_reference_syntax]

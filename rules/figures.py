@@ -1,0 +1,212 @@
+"""FIG, TBL, LST: the narrative around floats: referred to, before they appear, from the text."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from mlsys_lint.model import Violation
+from mlsys_lint.plugin import Option, rule
+from mlsys_lint.project import Project
+from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, namespaces, site, top_level
+
+_NOUN = {"fig": "figure", "tbl": "table", "lst": "listing"}
+_PARAGRAPHS = ("paragraph", "list")
+_ALLOWANCE = Option("allow-following-paragraphs", int, 0,
+                    "How many paragraphs after the float may hold its first reference (0: it must come before).")
+
+
+def labelled_floats(project: Project, kind: str) -> Iterator[tuple[Namespace, FloatEntry]]:
+    """Every labelled top-level float of `kind`, in reading order, with its namespace."""
+    for space in namespaces(project):
+        for entry in space.floats:
+            if entry.float.type == kind and top_level(entry):
+                yield space, entry
+
+
+def _shown_before_reference(project: Project, kind: str, allowance: int) -> Iterator[Violation]:
+    for space, entry in labelled_floats(project, kind):
+        refs = space.outside_references(entry)
+        if not refs or refs[0].order < entry.order:
+            continue
+        first = refs[0]
+        if allowance and _paragraphs_before(project, entry, first) <= allowance:
+            continue
+        where = site(first, project.root, entry.float.source.path)
+        yield Violation(entry.definition.span,
+                        f"{_NOUN[kind]} `{entry.label}` is shown before the text refers to it; its first reference, "
+                        f"`@{first.reference.key}`, comes later at {where}", subject=entry.label)
+
+
+def _paragraphs_before(project: Project, entry: FloatEntry, ref: CrossRef) -> int:
+    """How many paragraphs after the float the reference stands in (a large number if elsewhere)."""
+    path = entry.float.source.path
+    if ref.reference.source.path != path or ref.unit is not entry.unit:
+        return 1 << 30
+    doc = project.documents[path]
+    end, at = entry.float.end, ref.offset
+    return len({p.block for p in doc.prose if p.kind in _PARAGRAPHS and end <= p.start <= at})
+
+
+@rule("FIG001", "figure-shown-before-reference", "warning", options=[_ALLOWANCE])
+def figure_shown_before_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A figure that appears before the text first refers to it.
+
+    ## What it does
+    Finds the first reference to each labelled figure (or to one of its subfigures) in
+    reading order: across chapters in `_quarto.yml` order for a book, with included
+    files where they are included and a footnote where its marker stands. References
+    inside the figure's own caption or div do not count. When that first reference
+    comes after the figure, reports the figure and says where the reference is.
+    Figures nobody refers to are FIG002's business.
+
+    ## Why is this bad?
+    A reader meets the figure before the text has said what to look for in it; in a
+    printed book it can land pages before its discussion.
+
+    ## Example
+    ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+
+    @fig-roofline shows that the kernel is memory bound.
+    ```
+
+    ## Use instead
+    ```markdown
+    @fig-roofline shows that the kernel is memory bound.
+
+    ![Roofline model.](roofline.png){#fig-roofline}
+    ```
+
+    ## Options
+    - `allow-following-paragraphs` (default 0): accept a first reference in one of the
+      next N paragraphs after the figure, for a house style of "figure, then the
+      paragraph that discusses it".
+    """
+    return _shown_before_reference(project, "fig", options["allow-following-paragraphs"])
+
+
+@rule("TBL001", "table-shown-before-reference", "warning", options=[_ALLOWANCE], enabled=False)
+def table_shown_before_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A table that appears before the text first refers to it.
+
+    ## What it does
+    FIG001 for labelled tables (``{#tbl-x}`` captions, ``#tbl-`` divs, cells with
+    ``label: tbl-x``): the first reference in reading order, not counting references
+    in the table's own caption, must come before the table. Off by default.
+
+    ## Why is this bad?
+    The reader meets the table before the text says why it is there.
+
+    ## Example
+    ```markdown
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+
+    : Results. {#tbl-results}
+
+    @tbl-results lists the results.
+    ```
+
+    ## Use instead
+    Refer to `@tbl-results` before the table.
+
+    ## Options
+    - `allow-following-paragraphs` (default 0): as for FIG001.
+    """
+    return _shown_before_reference(project, "tbl", options["allow-following-paragraphs"])
+
+
+@rule("LST001", "listing-shown-before-reference", "warning", options=[_ALLOWANCE], enabled=False)
+def listing_shown_before_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A code listing that appears before the text first refers to it.
+
+    ## What it does
+    FIG001 for labelled listings (code blocks with ``#lst-x`` and ``lst-cap``, ``#lst-``
+    divs, cells with ``lst-label``). Off by default.
+
+    ## Why is this bad?
+    The reader meets the code before the text says what it does.
+
+    ## Example
+    ````markdown
+    ```{#lst-query .sql lst-cap="All customers."}
+    SELECT * FROM customers;
+    ```
+
+    @lst-query selects every customer.
+    ````
+
+    ## Use instead
+    Refer to `@lst-query` before the listing.
+
+    ## Options
+    - `allow-following-paragraphs` (default 0): as for FIG001.
+    """
+    return _shown_before_reference(project, "lst", options["allow-following-paragraphs"])
+
+
+@rule("FIG002", "unreferenced-figure", "warning")
+def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A labelled figure that nothing refers to.
+
+    ## What it does
+    Reports each labelled figure when no reference to it (or to one of its subfigures)
+    exists in its namespace outside its own caption and div, and no link points at it
+    (``[the diagram](#fig-x)``). A figure that refers only to itself ("compare @fig-x"
+    in its own caption) is reported too.
+
+    ## Why is this bad?
+    A figure the text never mentions is either left over from an earlier draft or not
+    explained; readers do not know when to look at it.
+
+    ## Example
+    ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+    ```
+    and no `@fig-roofline` anywhere.
+
+    ## Use instead
+    Introduce it in the text (`@fig-roofline shows …`), or remove it.
+    """
+    for space, entry in labelled_floats(project, "fig"):
+        if space.outside_references(entry) or entry.labels & space.linked:
+            continue
+        own = " (only its own caption mentions it)" if space.self_references(entry) else ""
+        yield Violation(entry.definition.span, f"figure `{entry.label}` is never referred to{own}",
+                        subject=entry.label)
+
+
+@rule("FIG003", "figure-referenced-only-in-caption", "info")
+def figure_referenced_only_in_caption(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A figure referred to only from captions, never from the text.
+
+    ## What it does
+    Reports each labelled figure whose references (outside its own caption and div)
+    all stand in captions of other floats.
+
+    ## Why is this bad?
+    Captions are read after the fact, if at all; the running text never tells the
+    reader to look at the figure.
+
+    ## Example
+    ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+
+    ![Measured kernels, compare @fig-roofline.](kernels.png){#fig-kernels}
+    ```
+
+    ## Use instead
+    Refer to it from a paragraph: `@fig-roofline shows the bound; …`.
+    """
+    for space, entry in labelled_floats(project, "fig"):
+        refs = space.outside_references(entry)
+        if refs and all(ref.in_caption for ref in refs) and not entry.labels & space.linked:
+            where = site(refs[0], project.root, entry.float.source.path)
+            yield Violation(entry.definition.span, f"figure `{entry.label}` is referred to only from captions "
+                                                   f"(first at {where}); refer to it from the text",
+                            subject=entry.label)
+
+
+RULES = [figure_shown_before_reference, unreferenced_figure, figure_referenced_only_in_caption,
+         table_shown_before_reference, listing_shown_before_reference]
