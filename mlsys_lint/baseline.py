@@ -66,15 +66,18 @@ def line_hash(source_line: str) -> str:
     return _hash(normalise_line(source_line))
 
 
-def fingerprint(diagnostic: Diagnostic, source_line: str) -> str:
+def fingerprint(diagnostic: Diagnostic, source_line: str, path: str | None = None) -> str:
     """A stable identity for `diagnostic`: code, path, subject and normalised line text.
 
     Never the line or column number, so the fingerprint survives text moving around.
+    `path` overrides the diagnostic's own path (the CLI passes a path relative to the
+    project root or to the baseline file, so the result does not depend on the folder
+    the linter runs in).
     """
     return _hash(
         "mlsys-lint/v1",
         diagnostic.code,
-        _posix(diagnostic.span.path),
+        _posix(diagnostic.span.path if path is None else path),
         diagnostic.subject,
         normalise_line(source_line),
     )

@@ -82,10 +82,11 @@ def check(paths: tuple[str, ...], **options: Any) -> None:
 
 def _guard(action, debug: bool) -> int:
     from mlsys_lint.engine import InternalError
+    from mlsys_lint.project import ProjectError
 
     try:
         return action()
-    except (UsageFailure, ConfigError) as error:
+    except (UsageFailure, ConfigError, ProjectError) as error:  # a broken _quarto.yml is not a bug
         click.echo(f"mlsys-lint: error: {error}", err=True)
         return EXIT_ERROR
     except InternalError as error:
@@ -138,69 +139,169 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
         paths = [name]
     elif "-" in paths:
         raise UsageFailure("`-` (standard input) cannot be combined with other paths")
+    diff_only = bool(options.get("diff"))
+    fixing = bool(options.get("fix")) and not diff_only
+    if fixing and stdin is not None:
+        raise UsageFailure("--fix cannot write to standard input; use --diff to see the fixes")
     settings = _settings(paths, options)
+    # Read the baseline before anything else, so that a bad file stops the run before --fix writes.
+    baseline = None
+    if options.get("baseline") and not options.get("write_baseline") and not diff_only:
+        baseline = _load_baseline(options["baseline"])
     rules = select_rules(load_rules(), settings)
-    engine = Engine(settings, rules, stdin=stdin, use_cache=not options.get("no_cache"))
+    engine = Engine(settings, rules, stdin=stdin, use_cache=not options.get("no_cache"),
+                    jobs=options.get("jobs"))
     path_list = [Path(p) for p in paths]
     result = engine.run(path_list)
-    fixed = 0
-    if options.get("fix") or options.get("diff"):
-        fixed, result = _apply_fixes(engine, result, path_list, diff_only=bool(options.get("diff")) and not options.get("fix"))
-    diagnostics = _relative(result.diagnostics)
-    _fingerprint(diagnostics, result.sources)
+    if diff_only:
+        return _show_diff(result, stdin, options)
+    fixed, fix_failed = 0, False
+    if fixing:
+        fixed, fix_failed, result = _apply_fixes(engine, result, path_list, bool(options.get("quiet")))
+    diagnostics = _prepare(result, settings)
     stale: list[dict] = []
     if options.get("write_baseline"):
-        from mlsys_lint.baseline import write_baseline
+        from mlsys_lint.baseline import BaselineError, write_baseline
 
-        count = write_baseline(options["write_baseline"], diagnostics)
-        if not options.get("quiet"):
-            click.echo(f"mlsys-lint: wrote {count} baseline entries for {len(diagnostics)} findings to "
-                       f"{options['write_baseline']}", err=True)
-        return EXIT_CLEAN
-    if options.get("baseline"):
-        from mlsys_lint.baseline import BaselineError, load_baseline
-
+        _, view = _baseline_view(diagnostics, options["write_baseline"])
         try:
-            baseline = load_baseline(options["baseline"])
+            count = write_baseline(options["write_baseline"], view)
         except BaselineError as error:
             raise UsageFailure(str(error)) from None
-        targets = None
-        if any(project.targets is not None for project in result.projects):
-            targets = {_rel(path) for path in result.files}
-        diagnostics, stale = baseline.filter(diagnostics, paths=targets, codes=set(rules))
-    _report(result, diagnostics, settings, options, stale, fixed, time.perf_counter() - started)
-    failing = [d for d in diagnostics if d.severity >= settings.fail_on]
-    if options.get("fix") and options.get("exit_non_zero_on_fix") and fixed:
+        if not options.get("quiet"):
+            click.echo(f"mlsys-lint: wrote {_plural(count, 'baseline entry', 'baseline entries')} for "
+                       f"{_plural(len(diagnostics), 'finding')} to {options['write_baseline']}", err=True)
+        return EXIT_ERROR if fix_failed else EXIT_CLEAN
+    if baseline is not None:
+        diagnostics, stale = _filter_baseline(baseline, options["baseline"], diagnostics, result, rules)
+    output_format = _report(result, diagnostics, settings, options, stale, fixed, time.perf_counter() - started)
+    if fixed and not options.get("quiet") and (output_format not in ("full", "grouped") or options.get("output")):
+        click.echo(f"mlsys-lint: fixed {_plural(fixed, 'finding')}", err=True)
+    if fix_failed:
+        return EXIT_ERROR
+    if fixing and options.get("exit_non_zero_on_fix") and fixed:
         return EXIT_FINDINGS
+    failing = [d for d in diagnostics if d.severity >= settings.fail_on]
     if failing and not options.get("exit_zero"):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
-def _apply_fixes(engine, result, paths: list[Path], diff_only: bool):
-    from mlsys_lint.fixes import FixError, apply_fixes, render_diff
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
+
+# -- fixes ------------------------------------------------------------------------------------
+
+
+def _fix_plan(result) -> list[tuple[str, list, Any]]:
+    """``(absolute path, fixes, Source the findings were computed from or None)`` per file."""
+    sources = {os.path.abspath(path): source for path, source in result.sources.items()}
     by_file: dict[str, list] = {}
     for diagnostic in result.diagnostics:
         if diagnostic.fix is not None:
-            by_file.setdefault(diagnostic.fix.path, []).append(diagnostic.fix)
-    fixed = 0
-    for path, fixes in sorted(by_file.items()):
-        source = result.sources.get(path)
-        try:
-            outcome = apply_fixes(Path(path), fixes, source.text if source is not None else None, dry_run=diff_only)
-        except FixError as error:
-            click.echo(f"mlsys-lint: cannot fix {_rel(path)}: {error}", err=True)
+            by_file.setdefault(os.path.abspath(diagnostic.fix.path), []).append(diagnostic.fix)
+    return [(path, fixes, sources.get(path)) for path, fixes in sorted(by_file.items())]
+
+
+def _fix_error(message: str) -> None:
+    click.echo(f"mlsys-lint: error: cannot fix {message}", err=True)
+
+
+def _apply_fixes(engine, result, paths: list[Path], quiet: bool):
+    """Write the fixes of `result`, then lint again; returns (fixes applied, any failure, new result).
+
+    A file is fixed only if it still holds the text the findings were computed from
+    (`apply_fixes` compares), so an edit made meanwhile is never overwritten.
+    """
+    from mlsys_lint.fixes import FixError, apply_fixes
+
+    applied = skipped = 0
+    failed = False
+    for path, fixes, source in _fix_plan(result):
+        shown = _rel(path)
+        if source is None:
+            _fix_error(f"{shown}: it was not read in this run; not fixing it")
+            failed = True
             continue
-        fixed += outcome.applied
-        if diff_only and outcome.changed:
-            click.echo(render_diff(_rel(path), outcome.old_text, outcome.new_text), nl=False)
-    if fixed and not diff_only:
+        try:
+            outcome = apply_fixes(shown, fixes, source.text)
+        except FixError as error:
+            _fix_error(str(error))
+            failed = True
+            continue
+        if outcome.written:
+            applied += outcome.applied
+        skipped += outcome.skipped
+    if skipped and not quiet:
+        they, it = ("it overlaps", "it") if skipped == 1 else ("they overlap", "them")
+        click.echo(f"mlsys-lint: {_plural(skipped, 'fix', 'fixes')} skipped because {they} another fix; "
+                   f"run --fix again to apply {it}", err=True)
+    if applied:
         result = engine.run(paths)
-    return (0 if diff_only else fixed), result
+    return applied, failed, result
+
+
+def _show_diff(result, stdin, options: dict[str, Any]) -> int:
+    """``--diff``: print what --fix would change as a unified diff, write nothing.
+
+    Only the diff goes to standard output (or ``-o``), so it can be piped to
+    ``git apply``; a summary goes to standard error.  Exit 1 when there is something
+    to fix, 0 when not, 2 when a file cannot be fixed.
+    """
+    from mlsys_lint.fixes import FixError, apply_fixes, fix_text, render_diff
+    from mlsys_lint.reading import normalise_newlines
+
+    chunks: list[str] = []
+    count = 0
+    failed = False
+    stdin_path = os.path.abspath(stdin[0]) if stdin is not None else None
+    for path, fixes, source in _fix_plan(result):
+        shown = _rel(path)
+        if path == stdin_path:
+            raw = stdin[1].lstrip("\ufeff")
+            fixed = fix_text(raw, fixes)
+            old, new, applied = normalise_newlines(raw), normalise_newlines(fixed.text), fixed.applied
+        elif source is None:
+            _fix_error(f"{shown}: it was not read in this run; not fixing it")
+            failed = True
+            continue
+        else:
+            try:
+                outcome = apply_fixes(shown, fixes, source.text, dry_run=True)
+            except FixError as error:
+                _fix_error(str(error))
+                failed = True
+                continue
+            old, new, applied = outcome.old_text, outcome.new_text, outcome.applied
+        if old != new:
+            chunks.append(render_diff(shown, old, new))
+            count += applied
+    text = "".join(chunks)
+    if options.get("output"):
+        try:
+            with open(options["output"], "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise UsageFailure(f"cannot write {options['output']}: {error.strerror or error}") from None
+    else:
+        click.echo(text, nl=False)
+    if not options.get("quiet"):
+        if chunks:
+            click.echo(f"mlsys-lint: --fix would fix {_plural(count, 'finding')} in {_plural(len(chunks), 'file')}",
+                       err=True)
+        else:
+            click.echo("mlsys-lint: nothing to fix", err=True)
+    if failed:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if chunks and not options.get("exit_zero") else EXIT_CLEAN
+
+
+# -- paths, fingerprints, baseline ------------------------------------------------------------
 
 
 def _rel(path: str) -> str:
+    """`path` as shown: relative to the current folder (absolute when far outside it)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -208,28 +309,94 @@ def _rel(path: str) -> str:
     return path if rel.startswith(".." + os.sep + "..") and os.path.isabs(path) else rel
 
 
-def _relative(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def _anchored(path: str, anchor: str) -> str:
+    """Absolute `path` relative to folder `anchor`, with forward slashes."""
+    try:
+        rel = os.path.relpath(path, anchor)
+    except ValueError:  # another drive
+        rel = path
+    return rel.replace(os.sep, "/")
+
+
+def _anchor_for(path: str, roots: list[str], fallback: str) -> str:
+    for root in roots:
+        if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
+            return root
+    return fallback
+
+
+def _prepare(result, settings: Settings) -> list[Diagnostic]:
+    """The findings with display paths (relative to the current folder), source lines and fingerprints.
+
+    Fingerprints take the path relative to the Quarto project root (for files outside
+    any project: the folder of the mlsys-lint configuration, else the current folder),
+    so they are the same whichever folder the linter is started from.
+    """
     from dataclasses import replace
 
+    from mlsys_lint.baseline import fingerprint
+
+    roots = sorted({os.path.abspath(project.root) for project in result.projects if project.config_path is not None},
+                   key=len, reverse=True)
+    fallback = os.path.abspath(settings.folder) if settings.folder is not None else os.getcwd()
+    sources = {os.path.abspath(path): source for path, source in result.sources.items()}
     out = []
-    for d in diagnostics:
-        rel = _rel(d.span.path)
-        out.append(replace(d, span=replace(d.span, path=rel)) if rel != d.span.path else d)
+    for d in result.diagnostics:
+        absolute = os.path.abspath(d.span.path)
+        source = sources.get(absolute)
+        line = source.line_text(d.span.line) if source is not None and 1 <= d.span.line <= source.line_count else ""
+        item = replace(d, span=replace(d.span, path=_rel(d.span.path)))
+        item.source_line = line
+        item.fingerprint = fingerprint(item, line, path=_anchored(absolute, _anchor_for(absolute, roots, fallback)))
+        out.append(item)
     return out
 
 
-def _fingerprint(diagnostics: list[Diagnostic], sources) -> None:
+def _load_baseline(name: str):
+    from mlsys_lint.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(name)
+    except BaselineError as error:
+        raise UsageFailure(str(error)) from None
+
+
+def _baseline_view(diagnostics: list[Diagnostic], baseline_file: str) -> tuple[str, list[Diagnostic]]:
+    """Copies of `diagnostics` as a baseline sees them: paths relative to the baseline's folder.
+
+    Anchoring at the baseline file (not the current folder) keeps entries matching
+    whether the linter runs from the book's folder, the repository root or a hook.
+    """
+    from dataclasses import replace
+
     from mlsys_lint.baseline import fingerprint
 
-    by_rel = {_rel(path): source for path, source in sources.items()}
+    base = os.path.dirname(os.path.abspath(baseline_file))
+    view = []
     for d in diagnostics:
-        source = by_rel.get(d.span.path)
-        line = source.line_text(d.span.line) if source is not None and d.span.line <= source.line_count else ""
-        d.source_line = line
-        d.fingerprint = fingerprint(d, line)
+        item = replace(d, span=replace(d.span, path=_anchored(os.path.abspath(d.span.path), base)))
+        item.fingerprint = fingerprint(item, d.source_line)
+        view.append(item)
+    return base, view
 
 
-def _report(result, diagnostics, settings: Settings, options: dict[str, Any], stale, fixed: int, elapsed: float) -> None:
+def _filter_baseline(baseline, baseline_file: str, diagnostics: list[Diagnostic], result, rules):
+    """The findings not in `baseline`, and its stale entries (paths shown relative to the current folder)."""
+    base, view = _baseline_view(diagnostics, baseline_file)
+    targets = None
+    if any(project.targets is not None for project in result.projects):
+        targets = {_anchored(os.path.abspath(path), base) for path in result.files}
+    new, stale = baseline.filter(view, paths=targets, codes=set(rules))
+    kept = {id(item) for item in new}
+    diagnostics = [d for d, item in zip(diagnostics, view) if id(item) in kept]
+    for entry in stale:
+        entry["path"] = _rel(os.path.normpath(os.path.join(base, entry["path"])))
+    return diagnostics, stale
+
+
+def _report(result, diagnostics, settings: Settings, options: dict[str, Any], stale, fixed: int,
+            elapsed: float) -> str:
+    """Render the report; returns the format used."""
     from mlsys_lint.report import Report, renderer
 
     output_format = options.get("output_format")
@@ -245,9 +412,8 @@ def _report(result, diagnostics, settings: Settings, options: dict[str, Any], st
     report = Report(diagnostics=diagnostics, rules=result.rules, files=[_rel(f) for f in result.files],
                     tool_version=__version__, fail_on=settings.fail_on, sources=sources, color=color,
                     statistics=bool(options.get("statistics")), stale_baseline=stale, fixed=fixed, elapsed=elapsed)
-    if options.get("statistics") and output_format in ("full", "concise", "grouped"):
+    if options.get("statistics") and output_format in ("full", "concise"):
         output_format = "grouped"
-        report.diagnostics = diagnostics
     render = renderer(output_format)
     if options.get("output"):
         try:
@@ -255,8 +421,9 @@ def _report(result, diagnostics, settings: Settings, options: dict[str, Any], st
                 render(report, handle)
         except OSError as error:
             raise UsageFailure(f"cannot write {options['output']}: {error.strerror or error}") from None
-        return
+        return output_format
     render(report, stream)
+    return output_format
 
 
 @main.command("rules")
@@ -289,7 +456,7 @@ def explain_rule(code: str) -> None:
                 click.echo(f"Default severity: {rule.severity}; {status}; "
                            f"{'fixable' if rule.fixable else 'not fixable'}.\n")
                 click.echo(rule.doc)
-                if rule.options:
+                if rule.options and "## Options" not in rule.doc:
                     click.echo("\n## Options")
                     for option in rule.options:
                         click.echo(f"- `{option.name}` ({option.type.__name__}, default {option.default!r}): "
@@ -341,3 +508,61 @@ def init(path: str | None, force: bool) -> None:
 @main.group()
 def audit() -> None:
     """Reports that help an editor read the manuscript as a whole."""
+
+
+@audit.command("figures")
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="Markdown review sheet, or one self-contained HTML page.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@_project_options
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def audit_figures(path: str | None, output_format: str, output: str | None, **options: Any) -> None:
+    """Every figure in book order with its caption, alt text and references, flagged by the XR/FIG rules."""
+
+    def run() -> int:
+        from mlsys_lint.audit import figure_audit, render_html, render_markdown
+
+        paths = [path] if path else []
+        report = figure_audit([Path(p) for p in paths], _settings(paths, options))
+        text = render_html(report) if output_format == "html" else render_markdown(report)
+        if output:
+            try:
+                with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+            except OSError as error:
+                raise UsageFailure(f"cannot write {output}: {error.strerror or error}") from None
+        else:
+            click.echo(text, nl=False)
+        return EXIT_CLEAN
+
+    sys.exit(_guard(run, options.get("debug", False)))
+
+
+@audit.command("glossary")
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="Markdown review sheet, or one self-contained HTML page.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@_project_options
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def audit_glossary(path: str | None, output_format: str, output: str | None, **options: Any) -> None:
+    """Every glossary term with its definitions, sources, first use, uses per chapter, variants and conflicts."""
+
+    def run() -> int:
+        from mlsys_lint.audit_glossary import glossary_audit, render_html, render_markdown
+
+        paths = [path] if path else []
+        reports = glossary_audit([Path(p) for p in paths], _settings(paths, options))
+        text = render_html(reports) if output_format == "html" else render_markdown(reports)
+        if output:
+            try:
+                with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+            except OSError as error:
+                raise UsageFailure(f"cannot write {output}: {error.strerror or error}") from None
+        else:
+            click.echo(text, nl=False)
+        return EXIT_CLEAN
+
+    sys.exit(_guard(run, options.get("debug", False)))

@@ -27,9 +27,11 @@ from mlsys_lint.project import (
     _discover,
 )
 from mlsys_lint.cache import DocumentCache
-from mlsys_lint.reading import UnreadableFile, decode, read_bytes
+from mlsys_lint.reading import UnreadableFile, decode, read_bytes, read_source
 
 ENTRY_POINT_GROUP = "mlsys_lint.rules"
+PARALLEL_BYTES = 4 * 1024 * 1024
+"""Below this much uncached text a cold run parses in one process (a pool costs more)."""
 UNUSED_SUPPRESSION = "MSL005"
 
 
@@ -195,14 +197,40 @@ class Engine:
     """Runs selected rules over the projects that a list of paths names."""
 
     def __init__(self, settings: Settings, rules: dict[str, Rule], base: Path | None = None,
-                 stdin: tuple[str, str] | None = None, use_cache: bool = False) -> None:
+                 stdin: tuple[str, str] | None = None, use_cache: bool = False, jobs: int | None = None) -> None:
         self.settings = settings
         self.rules = rules
         self.base = base or Path.cwd()
         self.stdin = stdin
         self.use_cache = use_cache
+        self.jobs = jobs
+        self.parsed: dict[str, Document] = {}
         self.cache: DocumentCache | None = None
         self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
+
+    def prefetch(self, paths: list[Path]) -> None:
+        """Parse many files in worker processes when that pays off (a large cold run)."""
+        todo = []
+        total = 0
+        for path in paths:
+            try:
+                data = read_bytes(path)
+            except UnreadableFile:
+                continue
+            if self.cache is not None and self.cache.load(str(path), data) is not None:
+                continue
+            todo.append(str(path))
+            total += len(data)
+        jobs = self.jobs or (min(os.cpu_count() or 1, 4) if total >= PARALLEL_BYTES else 1)
+        if jobs < 2 or len(todo) < 2:
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunk = max(1, len(todo) // (jobs * 4))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for path, document in zip(todo, pool.map(_parse_path, todo, chunksize=chunk)):
+                if document is not None:
+                    self.parsed[path] = document
 
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
         """Read and parse one file (or take it from the cache); unreadable → MSL001 issue."""
@@ -210,6 +238,11 @@ class Engine:
             if self.stdin is not None and os.path.abspath(self.stdin[0]) == str(path):
                 return parse(decode(self.stdin[1].encode("utf-8"), str(path)))
             data = read_bytes(path)
+            prefetched = self.parsed.pop(str(path), None)
+            if prefetched is not None and prefetched.source.text == decode(data, str(path)).text:
+                if self.cache is not None:
+                    self.cache.store(str(path), data, prefetched)
+                return prefetched
             if self.cache is not None:
                 cached = self.cache.load(str(path), data)
                 if cached is not None:
@@ -232,8 +265,10 @@ class Engine:
             profiles=self.settings.profile,
             loose_files=plan.loose,
             targets=plan.targets,
+            prefetch=self.prefetch,
         )
-        missing = [p for p in plan.explicit if str(p) not in project.documents]
+        missing = [p for p in plan.explicit if str(p) not in project.documents
+                   and p.suffix.lower() in (".qmd", ".md", ".rmd")]
         if missing:
             extra = build_project(plan.root, load_document=lambda p: self.load_document(p, unreadable),
                                   loose_files=missing, targets={str(p) for p in missing})
@@ -244,7 +279,19 @@ class Engine:
             project.issues.extend(extra.issues)
         project.issues.extend(unreadable)
         project.options = {"settings": self.settings}
+        if any(code.startswith("GLS") for code in self.rules):
+            project.glossary = self.load_glossary(project)
         return project
+
+    def load_glossary(self, project: Project):
+        """The project's glossary (`mlsys_lint.terms`); a broken source is a configuration error."""
+        from mlsys_lint.glossary import GlossaryError
+        from mlsys_lint.terms import load_project_glossary
+
+        try:
+            return load_project_glossary(project, self.settings)
+        except GlossaryError as error:
+            raise ConfigError(str(error)) from None
 
     def run(self, paths: list[Path]) -> RunResult:
         virtual = os.path.abspath(self.stdin[0]) if self.stdin is not None else None
@@ -261,6 +308,8 @@ class Engine:
                     files.append(path)
             for doc in project.documents.values():
                 sources[doc.path] = doc.source
+            for path, source in getattr(project.glossary, "files", {}).items():
+                sources.setdefault(path, source)
             if project.config_source is not None:
                 sources[project.config_source.path] = project.config_source
         return RunResult(diagnostics, files, projects, self.rules, sources)
@@ -278,8 +327,9 @@ class Engine:
             except Exception as error:
                 raise InternalError(f"rule {code} ({rule.name}) failed on {project.root}: "
                                     f"{error.__class__.__name__}: {error}") from error
-            severity = self.settings.severity.get(code, rule.severity)
+            configured = self.settings.severity.get(code)
             for violation in violations:
+                severity = configured or violation.severity or rule.severity
                 found.append(Diagnostic(code, rule.name, severity, violation.span, violation.message,
                                         violation.subject, violation.fix))
         found = [d for d in found if _is_target(project, d.span.path) and not self._file_ignored(project, d)]
@@ -346,6 +396,14 @@ class Engine:
             return True
         rule = self.rules.get(code)
         return any(code.startswith(c.upper()) or (rule is not None and c == rule.name) for c in codes)
+
+
+def _parse_path(path: str) -> Document | None:
+    """Worker: parse one file (None when unreadable; the parent reports why)."""
+    try:
+        return parse(read_source(Path(path)))
+    except UnreadableFile:
+        return None
 
 
 def _effective_suppressions(doc: Document) -> list[Suppression]:
