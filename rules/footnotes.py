@@ -105,11 +105,8 @@ def undefined_footnote(project: Project, options: dict[str, Any]) -> Iterator[Vi
                 if nested_note(ref):
                     message = (f"footnote `[^{ref.id}]` stands in the text of footnote `[^{ref.in_note}]`; Pandoc does "
                                "not nest notes and prints it literally")
-                elif ref.id in winners:
+                elif ref.id in winners or ref.id in glued:
                     continue
-                elif ref.id in glued:
-                    message = (f"footnote `[^{ref.id}]` has no definition: the one at {_where(glued[ref.id], ref)} is "
-                               "glued to the paragraph above it, so Pandoc prints the marker literally")
                 else:
                     message = f"footnote `[^{ref.id}]` has no definition, so Pandoc prints it literally"
                     other = _elsewhere(definitions, number, ref.id)

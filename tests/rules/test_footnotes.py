@@ -93,10 +93,10 @@ def test_fn001_marker_in_inline_note_resolves(tmp_path: Path) -> None:
     assert one(tmp_path, "Text.^[See [^a].]\n\n[^a]: Note.\n") == []
 
 
-def test_fn001_glued_definition_explains(tmp_path: Path) -> None:
+def test_fn001_leaves_a_glued_definition_to_fn006(tmp_path: Path) -> None:
     write_files(tmp_path, {"doc.qmd": "Text.[^a]\nMore text.\n[^a]: Glued.\n"})
     diagnostics = lint(tmp_path, FN, paths=[tmp_path / "doc.qmd"])
-    assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("FN001", 1, 6), ("FN006", 3, 1)]
+    assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("FN006", 3, 1)]
     assert "glued to the paragraph above" in diagnostics[0].message
 
 
@@ -282,7 +282,7 @@ def test_fn005_not_for_websites(tmp_path: Path) -> None:
 
 def test_fn006_definition_glued_to_paragraph(tmp_path: Path) -> None:
     text = "Text.[^a]\n[^a]: Glued.\n"
-    assert one(tmp_path, text) == [("FN001", 1, 6), ("FN006", 2, 1)]
+    assert one(tmp_path, text) == [("FN006", 2, 1)]
 
 
 def test_fn006_not_after_heading_div_table_comment_or_definition(tmp_path: Path) -> None:
@@ -310,7 +310,7 @@ def test_fn006_not_after_heading_div_table_comment_or_definition(tmp_path: Path)
 
 def test_fn006_glued_after_list_item(tmp_path: Path) -> None:
     text = "Text.[^a]\n\n- item\n[^a]: Lazy continuation of the item.\n"
-    assert one(tmp_path, text) == [("FN001", 1, 6), ("FN006", 4, 1)]
+    assert one(tmp_path, text) == [("FN006", 4, 1)]
 
 
 def test_fn006_definition_inside_list_item_and_block_quote(tmp_path: Path) -> None:
@@ -335,7 +335,7 @@ def test_fn006_definition_inside_list_item_and_block_quote(tmp_path: Path) -> No
 
 def test_fn006_glued_inside_block_quote(tmp_path: Path) -> None:
     text = "Text.[^a]\n\n> quote\n> [^a]: Glued.\n"
-    assert one(tmp_path, text) == [("FN001", 1, 6), ("FN006", 4, 3)]
+    assert one(tmp_path, text) == [("FN006", 4, 3)]
 
 
 def test_fn006_definition_between_list_items(tmp_path: Path) -> None:
