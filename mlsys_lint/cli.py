@@ -128,6 +128,16 @@ def _settings(paths: list[str], options: dict[str, Any]) -> Settings:
     return settings
 
 
+def _run_with_progress(engine, paths: list[Path], quiet: bool):
+    """Run the engine; on an interactive terminal, show a spinner on standard error."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
+        return engine.run(paths)
+    from rich.console import Console
+
+    with Console(stderr=True).status("mlsys-lint: reading the manuscript…", spinner="dots"):
+        return engine.run(paths)
+
+
 def _check(paths: list[str], options: dict[str, Any]) -> int:
     from mlsys_lint.engine import Engine, load_rules, select_rules
 
@@ -152,7 +162,7 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
     engine = Engine(settings, rules, stdin=stdin, use_cache=not options.get("no_cache"),
                     jobs=options.get("jobs"))
     path_list = [Path(p) for p in paths]
-    result = engine.run(path_list)
+    result = _run_with_progress(engine, path_list, bool(options.get("quiet")))
     if diff_only:
         return _show_diff(result, stdin, options)
     fixed, fix_failed = 0, False

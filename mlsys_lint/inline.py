@@ -42,7 +42,7 @@ _ESCAPED_SHORTCODE = re.compile(r"\{\{\{<.*?>\}\}\}", re.S)
 _BRACKET_STOP = re.compile(r"[\[\]\\`\n]")
 _PAREN_STOP = re.compile(r"[()\\\n]")
 _MATH_CLOSE = re.compile(r"(?<![\s\\])\$")
-_MAX_NESTING = 50
+_MAX_NESTING = 16
 """Brackets nested deeper than this are scanned flat (no recursion): 5,000 nested links
 cannot exhaust the stack, and no reference inside them is lost."""
 _SHORTCODE_ARG = re.compile(r"""([\w\-]+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)""")
@@ -75,6 +75,7 @@ class ScanResult:
     text_outside_images: bool = False
 
 
+_SPACE_NEWLINE = re.compile(r"[ \t]*(?:\n[ \t]*)?")
 _CITATION_IN = re.compile(r"(?<![\w\\])@[\w{]")
 
 
@@ -299,10 +300,9 @@ class InlineScanner:
     def _angle(self, pos: int, end: int) -> int:
         text = self.text
         if text.startswith("<!--", pos):
-            close = text.find("-->", pos + 4, end)
-            if close == -1:
-                self.doc.hide(pos, end)
-                return end
+            close = self._find_within("-->", pos + 4, end)
+            if close == -1:  # an unclosed comment is text to Pandoc
+                return pos + 4
             self.doc.comment(pos, close + 3)
             return close + 3
         match = _AUTOLINK.match(text, pos, end)
@@ -539,9 +539,7 @@ class InlineScanner:
             return key_end
         has_suffix = False
         if not bracketed:
-            probe = key_end
-            if probe < end and text[probe] == " ":
-                probe += 1
+            probe = _SPACE_NEWLINE.match(text, key_end, end).end()  # spaces, at most one line break
             if probe < end and text[probe] == "[" and not text.startswith("[^", probe) and not text.startswith("[@", probe):
                 close = self._matching_bracket(probe, end)
                 # `@fig-a [see @fig-b]` is a second citation, not a suffix (Pandoc)

@@ -225,10 +225,13 @@ def _index_unit(project: "Project", space: Namespace, unit: "Unit", types: froze
             order = (order[0], order[1], order[2][:-1] + (offset, ref.start))
         within = _within(ref, owners.get(path, {}))
         space.references.append(CrossRef(ref, kind, order, unit, within, offset))
+    subtrees: dict[str, list[frozenset[str]]] = {}
     for order, float_ in unit.walk("floats"):
         definition = by_float.get((float_.source.path, float_.index))
         doc = project.documents.get(float_.source.path)
-        labels = frozenset(_subtree_labels(doc, float_)) if doc is not None else frozenset()
+        if doc is not None and doc.path not in subtrees:
+            subtrees[doc.path] = _subtree_labels(doc)
+        labels = subtrees[doc.path][float_.index] if doc is not None else frozenset()
         space.floats.append(FloatEntry(float_, unit, order, definition, labels))
 
 
@@ -275,11 +278,25 @@ def _within(ref: Reference, owners: dict[str, str | None]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _subtree_labels(doc: "Document", float_: Float) -> set[str]:
-    labels = {float_.label} if float_.label else set()
-    for child in float_.subfloats:
-        labels |= _subtree_labels(doc, doc.floats[child])
-    return labels
+def _subtree_labels(doc: "Document") -> list[frozenset[str]]:
+    """For each float of `doc`, its label and its subfloats' labels (iterative: divs nest deeply)."""
+    result: list[frozenset[str] | None] = [None] * len(doc.floats)
+    for root in range(len(doc.floats)):
+        pending = [(root, False)]
+        while pending:
+            index, children_done = pending.pop()
+            if result[index] is not None:
+                continue
+            float_ = doc.floats[index]
+            if children_done:
+                labels = {float_.label} if float_.label else set()
+                for child in float_.subfloats:
+                    labels |= result[child] or frozenset()
+                result[index] = frozenset(labels)
+            else:
+                pending.append((index, True))
+                pending.extend((child, False) for child in float_.subfloats if result[child] is None)
+    return [labels or frozenset() for labels in result]
 
 
 def top_level(entry: FloatEntry) -> bool:

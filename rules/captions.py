@@ -286,20 +286,23 @@ def _figure_parts(doc: Document, item: Float) -> list[Float]:
     return children or [item]
 
 
-def _missing_alt(doc: Document, item: Float, options: dict[str, Any], sub: bool = False) -> Iterator[Violation]:
-    if item.form in ("cell", "diagram"):
-        finding = _cell_without_alt(doc, item)
-        if finding is not None:
-            yield finding
-            return
-    parts = _figure_parts(doc, item)
-    if parts == [item]:
-        finding = _alt_finding(doc, item, options, sub)
-        if finding is not None:
-            yield finding
-        return
-    for part in parts:
-        yield from _missing_alt(doc, part, options, sub=True)
+def _missing_alt(doc: Document, item: Float, options: dict[str, Any]) -> Iterator[Violation]:
+    """Findings for `item` and its sub-figures, depth first (iterative: divs nest deeply)."""
+    pending: list[tuple[Float, bool]] = [(item, False)]
+    while pending:
+        current, sub = pending.pop()
+        if current.form in ("cell", "diagram"):
+            finding = _cell_without_alt(doc, current)
+            if finding is not None:
+                yield finding
+                continue
+        parts = _figure_parts(doc, current)
+        if parts == [current]:
+            finding = _alt_finding(doc, current, options, sub)
+            if finding is not None:
+                yield finding
+            continue
+        pending.extend((part, True) for part in reversed(parts))
 
 
 @rule("CAP002", "figure-missing-alt-text", "warning",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 from mlsys_lint.config import Settings, settings_from_mapping
 from mlsys_lint.engine import Engine, load_rules, select_rules
 from mlsys_lint.model import Diagnostic
+
+CORPORA = Path(os.environ.get("MLSYS_LINT_CORPORA", Path(__file__).resolve().parents[2] / "shared" / "corpora"))
+"""The shared real-world corpora (``../shared/corpora`` beside the repository)."""
 
 BOOK_CONFIG = """\
 project:

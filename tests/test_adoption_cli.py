@@ -517,12 +517,12 @@ def test_builtin_footnote_fix_end_to_end(tmp_path: Path) -> None:
     root = book(tmp_path, {"index.qmd": "# I\r\n\r\nText with a note.[^n]\r\n[^n]: The note.\r\n"})
     before = run(["--select", "FN", "--format", "concise"], root)
     assert before.exit_code == 1
-    assert [line.split(" ")[1] for line in before.stdout.splitlines()] == ["FN001", "FN006"]
+    assert [line.split(" ")[1] for line in before.stdout.splitlines()] == ["FN006"]
     diff = spawn(["--select", "FN", "--diff"], root)
     assert diff.returncode == 1 and "+\n [^n]: The note." in diff.stdout
     proc = spawn(["--select", "FN", "--fix"], root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == ""  # FN001 (the glued definition) is gone with FN006 after linting again
+    assert proc.stdout == ""  # the glued definition is fixed: nothing left after linting again
     assert (root / "index.qmd").read_bytes() == b"# I\r\n\r\nText with a note.[^n]\r\n\r\n[^n]: The note.\r\n"
 
 

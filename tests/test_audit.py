@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lintkit import book
+from lintkit import book, CORPORA
 from mlsys_lint.audit import about_figures, figure_audit, render_html, render_markdown, sentence_at
 from mlsys_lint.cli import main
 from mlsys_lint.config import Settings
 from mlsys_lint.document import parse
 from mlsys_lint.model import Source
 
-SAMPLE = Path("/work/shared/corpora/mlsysbook-sample")
+SAMPLE = CORPORA / "mlsysbook-sample"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 CHAPTERS = {

@@ -48,10 +48,11 @@ import pytest
 from mlsys_lint.config import Settings
 from mlsys_lint.engine import Engine, load_rules, select_rules
 from mlsys_lint.project import FootnoteScope, Project, nested_note
+from lintkit import CORPORA
 
 pypandoc = pytest.importorskip("pypandoc", reason="pypandoc-binary is not installed")
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
 _CELL_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{+[ \t]*(?P<lang>[^.#=\s{},][^\s{},]*)[^\n]*$", re.M)
 _ESCAPED_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\\\[")
 _LITERAL = re.compile(r"\[\^([^\]\[\s^]+)\]")
