@@ -64,7 +64,7 @@ def find_config_file(start: Path) -> Path | None:
             if name == "pyproject.toml":
                 try:
                     data = tomllib.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
+                except (OSError, ValueError, RecursionError):
                     continue
                 if "mlsys-lint" not in data.get("tool", {}):
                     continue
@@ -78,11 +78,15 @@ def read_config_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise ConfigError(f"{path}: cannot read configuration ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
     if path.suffix == ".toml":
         try:
             data = tomllib.loads(text)
         except ValueError as error:
             raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
         if path.name == "pyproject.toml":
             data = data.get("tool", {}).get("mlsys-lint", {})
         return data
@@ -90,6 +94,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
     try:
         data = yaml.safe_load(text)
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -118,6 +118,7 @@ class Entry:
     sources: list[Location] = field(default_factory=list)
     preserves_case: bool = True
     acronym: bool | None = None
+    more_expansions: list[str] = field(default_factory=list)
 
     @classmethod
     def make(
@@ -136,7 +137,8 @@ class Entry:
         definitions = options.pop("definitions", None) or []
         if definition is not None:
             definitions = [Definition(definition, path, definition_line or line), *definitions]
-        return cls(term=term, definitions=definitions, sources=[Location(path, line)], **options)
+        sources = options.pop("sources", None) or [Location(path, line)]
+        return cls(term=term, definitions=definitions, sources=sources, **options)
 
     @property
     def path(self) -> str:
@@ -155,6 +157,12 @@ class Entry:
             if d.text.strip():
                 return d.text
         return ""
+
+    @property
+    def expansions(self) -> list[str]:
+        """Every long form of an acronym: `expansion`, then the others of a homonym
+        (``expansion: [multiply-accumulate, media access control]`` for MAC)."""
+        return ([self.expansion] if self.expansion else []) + list(self.more_expansions)
 
     @property
     def key(self) -> str:
@@ -337,6 +345,7 @@ def _merge(group: list[Entry]) -> Entry:
         aliases=_unique(a for e in group for a in e.aliases),
         variants=_unique(v for e in group for v in e.variants),
         expansion=next((e.expansion for e in group if e.expansion), None),
+        more_expansions=_unique(x for e in group for x in e.expansions)[1:],
         case_sensitive=any(e.case_sensitive for e in group),
         see_also=_unique(s for e in group for s in e.see_also),
         sources=[s for e in group for s in e.sources],
@@ -386,10 +395,16 @@ def parse_glossary(text: str, path: str = "<glossary>") -> list[Entry]:
     as JSON).  YAML with a top-level ``terms`` list is the product's format; any other
     YAML mapping is a quarto-glossary ``glossary.yml``.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    stripped = text.lstrip()
-    if path.lower().endswith(".json") or stripped[:1] in ("{", "["):
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if path.lower().endswith(".json"):
         return _parse_json(text, path)
+    if text.lstrip()[:1] in ("{", "["):  # JSON, unless it is YAML in flow style
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            return _parse_json(text, path)
     return _parse_yaml(text, path)
 
 
@@ -532,7 +547,10 @@ def _parse_yaml(text: str, path: str) -> list[Entry]:
     import yaml
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:  # libyaml when present (several times faster on a large glossary) …
+            root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError:  # … and the pure-Python loader's messages for a broken file
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
@@ -566,10 +584,10 @@ def _parse_quarto_glossary(root, path: str) -> list[Entry]:
                 f"expected a mapping of term to definition: the definition of {key.value!r} "
                 f"is a {'list' if isinstance(value, yaml.SequenceNode) else 'mapping'}, not a text",
                 path,
-                value.start_mark.line + 1,
+                line,
             )
         term = key.value.strip()
-        definition = "" if value.tag.endswith(":null") else value.value
+        definition = "" if value.tag.endswith(":null") else value.value.strip()
         entries.append(
             Entry.make(
                 term,
@@ -597,7 +615,7 @@ def _parse_product_yaml(root, path: str) -> list[Entry]:
             raise GlossaryError(f"unknown key {name!r} (expected 'terms')", path, key.start_mark.line + 1)
     if not isinstance(terms_node, yaml.SequenceNode):
         raise GlossaryError("'terms' must be a list of entries", path, terms_node.start_mark.line + 1)
-    constructor = yaml.SafeConstructor()
+    constructor = yaml.constructor.SafeConstructor()
     entries = []
     for item in terms_node.value:
         item_line = item.start_mark.line + 1
@@ -687,15 +705,20 @@ def _entry_from_fields(
         if not isinstance(definition, str):
             raise fail("'definition' must be a text", key)
         definition_line = line_of.get(key, item_line)
-    aliases = _text_list(*values["aliases"], fail) if "aliases" in values else []
-    see_also = _text_list(*values["see_also"], fail) if "see_also" in values else []
+    aliases = _text_list(values["aliases"][1], values["aliases"][0], fail) if "aliases" in values else []
+    see_also = _text_list(values["see_also"][1], values["see_also"][0], fail) if "see_also" in values else []
     variants = values.get("variants", [])
     expansion = None
+    more_expansions: list[str] = []
     if "expansion" in values:
         key, expansion = values["expansion"]
-        if expansion is not None and not isinstance(expansion, str):
-            raise fail("'expansion' must be a text", key)
-        expansion = " ".join(expansion.split()) or None if expansion else None
+        if isinstance(expansion, list):  # a homonym: several long forms
+            expansions = _text_list(expansion, key, fail)
+            expansion, more_expansions = (expansions[0], expansions[1:]) if expansions else (None, [])
+        elif expansion is not None and not isinstance(expansion, str):
+            raise fail("'expansion' must be a text or a list of texts", key)
+        else:
+            expansion = " ".join(expansion.split()) or None if expansion else None
     case_sensitive = False
     if "case-sensitive" in values:
         key, case_sensitive = values["case-sensitive"]
@@ -715,10 +738,11 @@ def _entry_from_fields(
             aliases = _unique([*aliases, m.group("head"), m.group("inner")])
     return Entry(
         term=term,
-        definitions=[Definition(definition, path, definition_line)],
+        definitions=[Definition(definition.strip(), path, definition_line)],
         aliases=aliases,
         variants=variants,
         expansion=expansion,
+        more_expansions=more_expansions,
         case_sensitive=case_sensitive,
         see_also=see_also,
         sources=[Location(path, line_of.get("term", item_line))],
@@ -850,7 +874,7 @@ def _is_volume_glossary(path: Path, rel: str) -> bool:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TermMatch:
     """A glossary term found in text.
 
@@ -890,52 +914,70 @@ class TermMatch:
 
 # Priorities among forms with the same spelling (lower wins).
 _ROLE_PRIORITY = {"canonical": 0, "alias": 1, "variant": 2, "expansion": 3, "singular": 4}
+_ROLE_KIND = {"canonical": "canonical", "singular": "canonical", "alias": "alias", "expansion": "expansion"}
 
-_SPACE_CHARS = " \t\u00a0\u202f"
+# The matcher scans a folded copy of the text: lower-cased, with tab/no-break spaces made
+# spaces, Unicode hyphens made "-" and the curly apostrophe made "'" — all one character
+# for one character, so offsets are unchanged and the pattern needs no IGNORECASE.
+_FOLD = str.maketrans({"\t": " ", "\u00a0": " ", "\u202f": " ", "\u2010": "-", "\u2011": "-", "\u2019": "'"})
 _HYPHEN_CHARS = "-\u2010\u2011"
-_SEP = r"(?:[ \t\u00a0\u202f]|[ \t]*\n[ \t]*)"  # one space, or a line break inside a paragraph
-_HYPH = r"[\-\u2010\u2011]"
-_GAP = r"(?:[ \t\u00a0\u202f]|[ \t]*\n[ \t]*|[\-\u2010\u2011])?"  # space, hyphen or nothing
-_APOS = r"['\u2019]"
+# In the folded copy every whitespace run that is neither one space nor a single line
+# break with indentation (a blank line, or several spaces where the parser blanked code,
+# math or a footnote marker) is overwritten with \x01, so these can stay simple:
+_SEP = "[ \n]+"  # a space or a line break inside a paragraph
+_GAP = "(?:-|[ \n]*)"  # a gap between two words of a form: hyphen, space, line break or nothing
+_BAD_RUN = re.compile(r"(?<![ \n]) {2,}(?![ \n])| *\n *\n[ \n]*")
 _GAP_MARK = "\x00"
 _GAP_RE = re.compile(r"(?<=[^\W_])[ \-](?=[^\W_])")
-_LEFT = (
-    r"(?:(?<![^\W_])(?<!\w_)(?<![@#/.\-\u2010\u2011])"  # not inside a word or identifier
-    r"|(?<=[^\W\d_][\-\u2010\u2011])(?-i:(?=[A-Z][A-Z0-9]*[A-Z]|[A-Z][a-z]+[A-Z])))"  # multi-GPU
-)
-_SUFFIX = r"(?P<suf>['\u2019]s|e?s)?"
-_RIGHT = r"(?![^\W_]|_\w|[@#/.'\u2019]\w)"
-_NO_HYPHEN_AFTER = r"(?!e?s?[\-\u2010\u2011]\w)"
-_NORM_NEEDED = re.compile("[\t\n\u00a0\u202f\u2010\u2011\u2019]|  ")
-_NORM_WS = re.compile(r"[ \t\n\u00a0\u202f]+")
+# Not inside a word or an identifier: no letter/digit, "x_", "@", "#", "/", "." before.
+# A hyphen before is let through and judged in Python (only "multi-GPU"-like compounds).
+_LEFT = r"(?<![^\W_])(?<!\w_)(?<![@#/.])"
+_SUFFIX = r"(?P<suf>'s|e?s)?"
+_RIGHT = r"(?![^\W_]|_\w|[@#/.']\w)"
+_NO_HYPHEN_AFTER = r"(?!e?s?-\w)"
 _OPENERS = "\"'“‘([*_"
 _CLOSERS = "\"'”’)]*_"
-_ENDERS = ".!?:;|…"
+_ENDERS = ".!?:|…"
 _MARKER = re.compile(
-    r"[ \t]*(?:>[ \t]*)*(?:[-*+|]|\d{1,9}[.)]|#\.|\(?[A-Za-z0-9]{1,3}\)|[A-Za-z][.]|#{1,6}|[:~])[ \t]+"
+    r"[ \t]*(?:>[ \t]*)*(?:(?:[-*+|]|\d{1,9}[.)]|#\.|\(?[A-Za-z0-9]{1,3}\)|[A-Za-z][.]|#{1,6}|[:~])[ \t]+)?"
 )
 _HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]")
 _CONSONANT_Y = re.compile(r"[^aeiou\W]y$")
+_WS_RUN = re.compile(r"\s+")
+_CASE_FOLD_WS = _FOLD  # the same one-for-one replacements, applied without lower-casing
 
 
 def _norm(text: str) -> str:
-    """Key of a form or of matched text: lower case, one space, plain hyphen/apostrophe."""
-    text = text.lower()
-    if _NORM_NEEDED.search(text):
-        text = _NORM_WS.sub(" ", text)
-        text = text.replace("\u2010", "-").replace("\u2011", "-").replace("\u2019", "'")
-    return text
+    """Key of a form: lower case, single spaces, plain hyphens and apostrophes."""
+    return _WS_RUN.sub(" ", text.lower().translate(_FOLD)).strip()
 
 
-def _norm_keep_case(text: str) -> str:
-    if _NORM_NEEDED.search(text):
-        text = _NORM_WS.sub(" ", text)
-        text = text.replace("\u2010", "-").replace("\u2011", "-").replace("\u2019", "'")
-    return text
+_FOLD_PAIRS = tuple((chr(k), v) for k, v in _FOLD.items())
+_WS_RUNS = re.compile(r"[ \n]{2,}")
+
+
+def _fold(text: str) -> str:
+    folded = text.lower()
+    if len(folded) != len(text):  # "İ" and a few others lower-case to two characters
+        folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    for char, replacement in _FOLD_PAIRS:  # str.replace is much faster than translate
+        if char in folded:
+            folded = folded.replace(char, replacement)
+    return _WS_RUNS.sub(_blank_run, folded)
+
+
+def _blank_run(m: re.Match[str]) -> str:
+    """`_BAD_RUN`'s rule on a maximal run of spaces and line breaks: blank a run of
+    spaces, or a run holding a blank line; keep one line break with its indentation."""
+    run = m.group()
+    lines = run.count("\n")
+    if lines == 1:
+        return run
+    return "\x01" * len(run)
 
 
 class _Form:
-    __slots__ = ("entry", "form", "role", "priority", "order", "exact", "mode", "compound", "lower")
+    __slots__ = ("entry", "form", "role", "priority", "order", "exact", "mode", "compound")
 
     def __init__(self, entry: Entry, form: str, role: str, order: int) -> None:
         self.entry = entry
@@ -943,14 +985,16 @@ class _Form:
         self.role = role
         self.priority = _ROLE_PRIORITY[role]
         self.order = order
-        self.lower = form == form.lower()
         # exact: matched only in this very case (acronyms); mode: how case is judged.
-        self.exact = entry.is_acronym and role != "expansion" and (form == entry.term or _looks_like_acronym(form))
+        self.exact = role != "expansion" and (
+            (form == entry.term and entry.is_acronym)
+            or (entry.preserves_case and not entry.case_sensitive and entry.acronym is not False and _looks_like_acronym(form))
+        )
         if self.exact:
             self.mode = "exact"
         elif entry.case_sensitive and role != "expansion":
             self.mode = "sensitive"
-        elif entry.preserves_case and self.lower and role != "expansion":
+        elif entry.preserves_case and form == form.lower() and role != "expansion":
             self.mode = "concept"
         else:
             self.mode = "none"
@@ -962,20 +1006,22 @@ class TermMatcher:
     """Finds glossary terms in (masked) prose.
 
     Built once per glossary: every form of every term (canonical, aliases, declared
-    variants, acronym expansions, singular of plural multi-word terms, and ``-ies``
-    plurals) goes into one trie; gaps between words of a form match a space, a line
-    break, a hyphen or nothing, so hyphen/space/joined variants need no extra forms.
-    The trie becomes one regular expression (stdlib `re`: the pattern is generated from
-    escaped literals, so it cannot backtrack catastrophically; the `regex` package is
-    far slower on large alternations), scanned once over the text.
+    variants, acronym expansions, the singular of a plural multi-word term, ``-ies``
+    plurals) goes into one trie, whose gaps between words match a space, a line break, a
+    hyphen or nothing — so hyphen/space/joined variants need no extra forms.  The trie
+    becomes one regular expression, scanned once over a lower-cased copy of the text.
+    It is compiled with the standard `re` module: the pattern is generated from escaped
+    literals (no user pattern, nothing that can backtrack catastrophically), and `re` is
+    several times faster than `regex` on such large alternations.
 
     Word boundaries: a match never starts or ends inside a word or an identifier — a
-    letter, digit, ``_``, ``@``, ``#``, ``/``, ``.``, ``'`` or a hyphen joined to it
-    continues the word ("fig-memory-wall", "@sec-memory-wall", "memory_wall",
-    "memory-bound" does not contain "memory").  Exception: acronyms and case-sensitive
-    names may stand in a hyphenated compound ("GPU-based", "multi-GPU",
+    letter, digit, ``_``, ``@``, ``#``, ``/``, ``.``, ``'`` or hyphen joined to it
+    continues the word ("fig-memory-wall", "@sec-memory-wall", "memory_wall"; "memory"
+    is not found in "memory-bound" or "non-memory").  Exception: acronyms and
+    case-sensitive names may stand in a hyphenated compound ("GPU-based", "multi-GPU",
     "PyTorch-style").  ``_emphasis_`` underscores are not identifiers.  Overlapping
-    candidates: the longest wins ("memory wall" over "memory").
+    candidates: the longest wins ("memory wall" over "memory").  Plurals (s, es,
+    y → ies) and possessives ('s, ’s) count as the term.
     """
 
     def __init__(self, glossary: Glossary | Iterable[Entry]) -> None:
@@ -987,8 +1033,7 @@ class TermMatcher:
             forms = [(entry.term, "canonical")]
             forms += [(a, "alias") for a in entry.aliases]
             forms += [(v, "variant") for v in entry.variants]
-            if entry.expansion:
-                forms.append((entry.expansion, "expansion"))
+            forms += [(x, "expansion") for x in entry.expansions]
             singular = _singular(entry.term)
             if singular and not entry.is_acronym:
                 forms.append((singular, "singular"))
@@ -1007,27 +1052,31 @@ class TermMatcher:
                 forms.sort(key=lambda f: (f.priority, f.order))
         self._pattern = self._compile()
 
+    @property
+    def pattern(self) -> str:
+        """The generated regular expression (for debugging)."""
+        return self._pattern.pattern if self._pattern else ""
+
     # ---- building ----
 
     def _compile(self) -> re.Pattern[str] | None:
-        trie: dict = {}
-        leaves: dict[str, bool] = {}  # gap key -> some form may stand in a compound
+        leaves: dict[str, bool] = {}  # gap key -> whether some form may stand in a compound
         for key, forms in self._exact.items():
             compound = any(f.compound for f in forms)
-            gkeys = {_GAP_RE.sub(_GAP_MARK, key)}
+            gkeys = [_GAP_RE.sub(_GAP_MARK, key)]
             if _CONSONANT_Y.search(key):
-                gkeys.add(_GAP_RE.sub(_GAP_MARK, key[:-1] + "ies"))
+                gkeys.append(gkeys[0][:-1] + "ies")
             for gkey in gkeys:
                 leaves[gkey] = leaves.get(gkey, False) or compound
         if not leaves:
             return None
+        trie: dict = {}
         for gkey, compound in leaves.items():
             node = trie
             for ch in gkey:
                 node = node.setdefault(ch, {})
             node[""] = compound
-        body = _trie_regex(trie)
-        return re.compile(_LEFT + "(?:" + body + ")" + _SUFFIX + _RIGHT, re.IGNORECASE)
+        return re.compile(_LEFT + "(?:" + _trie_regex(trie) + ")" + _SUFFIX + _RIGHT)
 
     # ---- matching ----
 
@@ -1042,111 +1091,118 @@ class TermMatcher:
     ) -> Iterator[TermMatch]:
         """Yield the terms in ``text[start:end]`` from left to right, without overlaps.
 
-        `text` is masked prose (hidden regions already blanked), offsets are into it.
-        `sentence_start(offset)` says whether a term starting at `offset` starts a
-        sentence (a capital is then fine); by default it is guessed from the text before
-        it: `start`, a blank line, ``.``/``!``/``?``/``:`` (quotes and closing brackets
-        allowed in between), a list, quote, heading or table-cell marker.  With
-        `heading` True (or on an ATX ``#`` heading line) capitalised concept terms are
-        not reported; case-sensitive names still are.
+        `text` is masked prose (hidden regions already blanked); offsets are into it and
+        nothing after `end` is looked at.  `sentence_start(offset)` says whether a term
+        starting at `offset` starts a sentence (a capital is then fine); by default it is
+        guessed from the text before it: `start`, a blank line, ``.``/``!``/``?``/``:``
+        (closing quotes, brackets and emphasis allowed in between), a list, block-quote,
+        heading or table-cell marker.  With `heading` True, on an ATX ``#`` heading line
+        or inside a ``**bold**`` span (a term's first definition, a label) capitalised
+        concept terms are not reported; case-sensitive names still are.
         """
         pattern = self._pattern
         if pattern is None:
             return
-        if end is None:
+        if end is None or end > len(text):
             end = len(text)
-        pos = start
+        base = max(0, start - 2)  # two characters of context for the look-behinds
+        folded = _fold(text[base:end])
+        pos = start - base
         search = pattern.search
+        resolve = self._resolve
         while True:
-            m = search(text, pos, end)
+            m = search(folded, pos)
             if m is None:
                 return
-            found = self._resolve(text, m, start, sentence_start, heading)
+            found = resolve(text, folded, base, m, start, end, sentence_start, heading)
             if found is None:
                 pos = m.start() + 1
             else:
-                pos = found.end
+                pos = found.end - base
                 yield found
 
-    def _resolve(self, text, m, lo, sentence_start, heading) -> TermMatch | None:
-        p, e = m.span()
-        suffix = m.group("suf") or ""
-        ce = e - len(suffix)
-        core = text[p:ce]
-        key = _norm(core)
-        ies = False
-        form = self._pick(self._exact.get(key), core, suffix, False)
-        if form is None and key.endswith("ies"):
-            base = key[:-3] + "y"
-            form = self._pick(self._exact.get(base), core, suffix, True)
-            ies = form is not None
-        auto = False
+    def _resolve(self, text, folded, base, m, lo, hi, sentence_start, heading) -> TermMatch | None:
+        fp, fe = m.span()
+        n = fe - m.start("suf") if m.start("suf") >= 0 else 0
+        key = folded[fp : fe - n]
+        if "\n" in key or "  " in key:
+            key = _WS_RUN.sub(" ", key)
+        p, e = fp + base, fe + base
+        core = text[p : e - n]
+        suffix = text[e - n : e]
+        ies = auto = False
+        form = self._pick(self._exact.get(key), core, suffix)
         if form is None:
-            skel = _skeleton(key)
-            form = self._pick(self._skeleton.get(skel), core, suffix, False)
-            if form is None and key.endswith("ies"):
-                form = self._pick(self._skeleton.get(skel[:-3] + "y"), core, suffix, True)
+            if key.endswith("ies"):
+                form = self._pick(self._exact.get(key[:-3] + "y"), core, suffix, True)
                 ies = form is not None
-            auto = form is not None
-        if form is None:
-            return None
-        if not form.compound:
+            if form is None:
+                skel = _skeleton(key)
+                form = self._pick(self._skeleton.get(skel), core, suffix)
+                if form is None and skel.endswith("ies"):
+                    form = self._pick(self._skeleton.get(skel[:-3] + "y"), core, suffix, True)
+                    ies = form is not None
+                if form is None:
+                    return None
+                auto = True
+        if not form.compound:  # hyphen joined to the term: part of a longer word
             if p > 0 and text[p - 1] in _HYPHEN_CHARS:
                 return None
-            if e + 1 < len(text) and text[e] in _HYPHEN_CHARS and (text[e + 1].isalnum() or text[e + 1] == "_"):
+            if e + 1 < hi and text[e] in _HYPHEN_CHARS and (text[e + 1].isalnum() or text[e + 1] == "_"):
                 return None
+        elif p > 0 and text[p - 1] in _HYPHEN_CHARS and not (p > 1 and text[p - 2].isalnum()):
+            return None
+        mode = form.mode
+        role = form.role
+        if not auto and role != "variant" and (mode == "none" or mode == "exact" or (mode == "concept" and core == core.lower())):
+            if role != "alias":  # the common case: nothing to say
+                return TermMatch(form.entry, p, e, text[p:e], _ROLE_KIND[role], form.form, text[p:e])
+        return self._judge(text, p, e, core, suffix, form, ies, auto, lo, sentence_start, heading)
+
+    def _judge(self, text, p, e, core, suffix, form, ies, auto, lo, sentence_start, heading) -> TermMatch:
         entry = form.entry
+        state: list[bool] = []
 
-        # The decision: which kind, and what the text should say.
-        at_start: bool | None = None
+        def at_sentence_start() -> bool:
+            if not state:
+                state.append(sentence_start(p) if sentence_start else _sentence_start(text, p, lo))
+            return state[0]
 
-        def starts_sentence() -> bool:
-            nonlocal at_start
-            if at_start is None:
-                at_start = sentence_start(p) if sentence_start else _sentence_start(text, p, lo)
-            return at_start
-
+        titled = heading or _on_heading_line(text, p) or _in_bold(text, p)
         initial_capital = core[:1].isupper()
         if auto or form.role == "variant":
+            # An expansion or a singular spelt with a different gap keeps being itself.
             kind = "variant"
-            target = entry.term
-            capital = (
-                initial_capital
-                and not entry.case_sensitive
-                and not entry.is_acronym
-                and (heading or _on_heading_line(text, p) or starts_sentence())
-            )
+            target = form.form if form.role in ("expansion", "singular") else entry.term
+            capital = initial_capital and not entry.case_sensitive and (titled or at_sentence_start())
+            if not entry.preserves_case:
+                # The source's spelling says nothing about case: keep the writer's letters.
+                target = _transfer_case(core[:-3] + "y" if ies else core, target)
         else:
-            kind = {"canonical": "canonical", "singular": "canonical", "alias": "alias", "expansion": "expansion"}[form.role]
-            target = form.form if kind in ("canonical", "expansion") else entry.term
-            capital = initial_capital and (heading or _on_heading_line(text, p) or starts_sentence())
-            # Compare what is written with the declared form (an -ies plural without its
+            kind = _ROLE_KIND[form.role]
+            target = entry.term if kind == "alias" else form.form
+            capital = initial_capital and not entry.case_sensitive and (titled or at_sentence_start())
+            # What is written against the declared form (an -ies plural without its
             # ending against the form without its final y).
-            written = _norm_keep_case(core[:-3] if ies else core)
+            written = _WS_RUN.sub(" ", core[:-3] if ies else core).translate(_CASE_FOLD_WS)
             expected = form.form[:-1] if ies else form.form
             if form.mode == "sensitive" and written != expected:
-                if not (written == expected[:1].upper() + expected[1:] and starts_sentence()):
-                    kind, target, capital = "case", form.form, initial_capital and starts_sentence()
-            elif form.mode == "concept" and written != written.lower():
-                if not (heading or _on_heading_line(text, p)):
-                    if not (starts_sentence() and written[1:] == written[1:].lower()):
-                        kind, target = "case", form.form
-                        capital = initial_capital and starts_sentence()
-            if kind == "canonical" or kind == "expansion":
-                return TermMatch(entry, p, e, text[p:e], kind, form.form, text[p:e], False)
-            if kind == "alias" and entry.case_sensitive:
-                capital = False
-        replacement = _adapt(target, ies, suffix, capital)
-        return TermMatch(entry, p, e, text[p:e], kind, form.form, replacement, auto)
+                if not (written == expected[:1].upper() + expected[1:] and at_sentence_start()):
+                    kind, target, capital = "case", form.form, initial_capital and at_sentence_start()
+            elif form.mode == "concept" and written != written.lower() and not titled:
+                if not (at_sentence_start() and written[1:] == written[1:].lower()):
+                    kind, target, capital = "case", form.form, initial_capital and at_sentence_start()
+            if kind in ("canonical", "expansion"):
+                return TermMatch(entry, p, e, text[p:e], kind, form.form, text[p:e])
+        return TermMatch(entry, p, e, text[p:e], kind, form.form, _adapt(target, ies, suffix, capital), auto)
 
     @staticmethod
-    def _pick(forms: list[_Form] | None, core: str, suffix: str, ies: bool) -> _Form | None:
+    def _pick(forms: list[_Form] | None, core: str, suffix: str, ies: bool = False) -> _Form | None:
         if not forms:
             return None
         for form in forms:
-            if form.exact:
-                if ies or core != form.form or suffix not in ("", "s", "'s", "\u2019s"):
-                    continue
+            if form.exact and (ies or core != form.form or suffix not in ("", "s", "'s", "\u2019s")):
+                continue
             return form
         return None
 
@@ -1159,6 +1215,16 @@ def _adapt(target: str, ies: bool, suffix: str, capital: bool) -> str:
     if suffix.isalpha() and not target.isupper():
         suffix = suffix.lower()
     return target + suffix
+
+
+def _transfer_case(written: str, target: str) -> str:
+    """`target` with the letter case of `written` when both spell the same letters
+    ("Image-Net", "imagenet" → "ImageNet"); else `target` unchanged."""
+    letters = [c for c in written if c.isalnum()]
+    if [c.lower() for c in letters] != [c.lower() for c in target if c.isalnum()]:
+        return target
+    it = iter(letters)
+    return "".join(next(it) if c.isalnum() else c for c in target)
 
 
 def _singular(term: str) -> str | None:
@@ -1178,30 +1244,57 @@ def _singular(term: str) -> str | None:
     return " ".join(words[:-1] + [last])
 
 
-def _trie_regex(node: dict) -> str:
-    """The regular expression for a trie (children first, GAP last, then end-of-form)."""
+def _trie_regex(node: dict, below_a_leaf: bool = False) -> str:
+    """The regular expression of a trie: literal children first, then a word gap, then
+    the end of a form.  A form that may not stand in a hyphenated compound and that
+    extends a shorter form ("memory wall" after "memory") refuses a following hyphen, so
+    that "memory wall-bound" falls back to "memory"; elsewhere Python rejects it."""
+    escape = _ESCAPE
     alternatives = []
-    for ch in sorted(k for k in node if k != ""):
-        if ch == _GAP_MARK:
+    here = below_a_leaf or "" in node
+    for ch in sorted(node):
+        if ch == "" or ch == _GAP_MARK:
             continue
-        atom = _SEP if ch == " " else _HYPH if ch == "-" else _APOS if ch == "'" else re.escape(ch)
-        alternatives.append(atom + _trie_regex(node[ch]))
+        run = [_SEP if ch == " " else escape[ch]]
+        child = node[ch]
+        while len(child) == 1 and "" not in child:  # a chain of single children
+            (nxt, grandchild), = child.items()
+            if nxt == _GAP_MARK:
+                break
+            run.append(_SEP if nxt == " " else escape[nxt])
+            child = grandchild
+        alternatives.append("".join(run) + _trie_regex(child, here))
     if _GAP_MARK in node:
-        alternatives.append(_GAP + _trie_regex(node[_GAP_MARK]))
+        alternatives.append(_GAP + _trie_regex(node[_GAP_MARK], here))
     if "" in node:
-        leaf = "" if node[""] else _NO_HYPHEN_AFTER
+        leaf = _NO_HYPHEN_AFTER if below_a_leaf and not node[""] else ""
         if not alternatives:
             return leaf
-        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        body = "|".join(alternatives)
         return "(?:" + body + "|" + leaf + ")" if leaf else "(?:" + body + ")?"
     if len(alternatives) == 1:
         return alternatives[0]
     return "(?:" + "|".join(alternatives) + ")"
 
 
+class _EscapeTable(dict):
+    def __missing__(self, ch: str) -> str:
+        value = self[ch] = re.escape(ch)
+        return value
+
+
+_ESCAPE = _EscapeTable()
+
+
 def _on_heading_line(text: str, pos: int) -> bool:
     line_start = text.rfind("\n", 0, pos) + 1
     return _HEADING.match(text, line_start) is not None
+
+
+def _in_bold(text: str, pos: int) -> bool:
+    """Inside a ``**…**`` span of its line (MLSysBook's "**Memory Wall**: …" definitions)."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    return text.count("**", line_start, pos) % 2 == 1
 
 
 def _sentence_start(text: str, pos: int, lo: int) -> bool:

@@ -1,0 +1,294 @@
+"""The glossary audit: every glossary term with its definitions, uses, variants and findings.
+
+`glossary_audit` runs the engine with the GLS rules (no rule logic lives here) and lays
+the glossary out term by term: its definition(s) and where each is written, the chapter
+that defines it, its first use in reading order, its number of uses per chapter, the
+variant spellings found in the text, whether its definitions conflict, and the GLS
+findings about it.  `render_markdown` and `render_html` turn that into a review sheet;
+the HTML is one self-contained page (inline CSS, no scripts, no network).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlsys_lint.config import Settings
+from mlsys_lint.glossary import normalize_definition
+from mlsys_lint.model import Diagnostic
+from mlsys_lint.project import Project
+from mlsys_lint.terms import ProjectGlossary, project_glossary, term_usage
+
+AUDIT_SELECT = ["GLS"]
+
+
+@dataclass
+class DefinitionRow:
+    text: str
+    location: str
+
+
+@dataclass
+class TermRow:
+    """One glossary term."""
+
+    term: str
+    aliases: list[str]
+    expansions: list[str]
+    definitions: list[DefinitionRow]
+    defined_in: list[str]
+    chapter: str | None
+    first_use: str | None
+    uses: dict[str, int] = field(default_factory=dict)
+    variants: dict[str, int] = field(default_factory=dict)
+    conflict: str | None = None
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.uses.values())
+
+
+@dataclass
+class GlossaryReport:
+    """The whole report: one per project with a glossary."""
+
+    title: str
+    sources: list[str]
+    chapters: list[str]
+    terms: list[TermRow]
+    other: list[str] = field(default_factory=list)
+    codes: dict[str, int] = field(default_factory=dict)
+
+
+def glossary_audit(paths: list[Path], settings: Settings, base: Path | None = None) -> list[GlossaryReport]:
+    """Lint `paths` with the GLS rules and build one report per project."""
+    from mlsys_lint.engine import Engine, load_rules, select_rules
+
+    settings.select = list(AUDIT_SELECT)
+    settings.extend_select = []
+    engine = Engine(settings, select_rules(load_rules(), settings), base=base)
+    result = engine.run(paths)
+    base = base or Path.cwd()
+    reports = []
+    for project in result.projects:
+        glossary = project_glossary(project)
+        if not glossary and not any(r.form != "link" for r in term_usage(project).refs):
+            continue
+        mine = [d for d in result.diagnostics if _belongs(project, glossary, d)]
+        reports.append(build_report(project, mine, base))
+    return reports
+
+
+def _belongs(project: Project, glossary: ProjectGlossary, diagnostic: Diagnostic) -> bool:
+    path = diagnostic.span.path
+    return path in project.documents or path in glossary.files
+
+
+def _display(path: str, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base).replace(os.sep, "/")
+    except ValueError:
+        return path
+
+
+def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) -> GlossaryReport:
+    glossary = project_glossary(project)
+    usage = term_usage(project)
+    unit_path = {unit.index: unit.path for unit in project.all_units}
+    conflicts = {c.key: c for c in glossary.conflicts()}
+    by_subject: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_subject.setdefault(d.subject.lower(), []).append(d)
+    claimed: set[int] = set()
+    rows = []
+    for entry in glossary.terms:
+        uses: dict[str, int] = {}
+        variants: dict[str, int] = {}
+        first = None
+        first_key = None
+        seen: set[tuple[str, int]] = set()
+        for occurrence in usage.uses(entry):
+            where = (occurrence.doc.path, occurrence.start)
+            if occurrence.in_glossary or where in seen:
+                continue
+            seen.add(where)
+            chapter = _display(unit_path[occurrence.unit.index], base)
+            uses[chapter] = uses.get(chapter, 0) + 1
+            if first is None:
+                first = f"{_display(occurrence.doc.path, base)}:{occurrence.span.line}"
+                first_key = occurrence.key
+            if occurrence.match.kind in ("variant", "case") and occurrence.match.needs_fix:
+                variants[occurrence.match.text] = variants.get(occurrence.match.text, 0) + 1
+        for ref in usage.refs:
+            if ref.entry is entry and not ref.in_glossary:
+                if ref.form == "link" and any(path == ref.doc.path and ref.start <= start < ref.end
+                                              for path, start in seen):
+                    continue  # the link text is the term, counted already
+                chapter = _display(unit_path[ref.unit.index], base)
+                uses[chapter] = uses.get(chapter, 0) + 1
+                if first_key is None or ref.key < first_key:
+                    first = f"{_display(ref.doc.path, base)}:{ref.span.line}"
+                    first_key = ref.key
+        conflict = conflicts.get(entry.key)
+        conflict_text = None
+        if conflict is not None:
+            texts = {normalize_definition(d.text) for d in conflict.definitions} - {""}
+            conflict_text = (f"defined {len(conflict.entries)} times, "
+                             + ("with different definitions" if len(texts) > 1 else "with the same definition"))
+        chapters = sorted({glossary.chapter_of[p] for p, _ in entry.sources if p in glossary.chapter_of})
+        findings = []
+        for d in by_subject.get(entry.term.lower(), []):
+            claimed.add(id(d))
+            findings.append(f"{d.code} {_display(d.span.path, base)}:{d.span.line}: {d.message}")
+        rows.append(TermRow(
+            term=entry.term,
+            aliases=list(entry.aliases),
+            expansions=entry.expansions,
+            definitions=[DefinitionRow(d.text, f"{_display(d.path, base)}:{d.line}") for d in entry.definitions],
+            defined_in=[f"{_display(p, base)}:{line}" for p, line in entry.sources],
+            chapter=", ".join(_display(c, base) for c in chapters) or None,
+            first_use=first,
+            uses=uses,
+            variants=variants,
+            conflict=conflict_text,
+            findings=findings,
+        ))
+    other = [f"{d.code} {_display(d.span.path, base)}:{d.span.line}: {d.message}"
+             for d in diagnostics if id(d) not in claimed]
+    codes: dict[str, int] = {}
+    for d in diagnostics:
+        codes[d.code] = codes.get(d.code, 0) + 1
+    title = str(project.config.get("book", {}).get("title", "")) if isinstance(project.config.get("book"), dict) else ""
+    return GlossaryReport(
+        title=title or _display(str(project.root), base),
+        sources=[_display(s, base) for s in glossary.sources + [c for c in glossary.chapters if c not in glossary.sources]],
+        chapters=[_display(c, base) for c in glossary.chapters],
+        terms=rows,
+        other=other,
+        codes=dict(sorted(codes.items())),
+    )
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def render_markdown(reports: list[GlossaryReport]) -> str:
+    out = ["# Glossary audit", ""]
+    if not reports:
+        out += ["No glossary found (no glossary source, glossary chapter or glossary shortcode).", ""]
+    for report in reports:
+        used = sum(1 for t in report.terms if t.total)
+        out += [f"## {report.title}", "",
+                f"{len(report.terms)} terms, {used} used; sources: "
+                + (", ".join(f"`{s}`" for s in report.sources) or "none"), ""]
+        if report.codes:
+            out += ["Findings by rule: " + ", ".join(f"{code} {n}" for code, n in report.codes.items()), ""]
+        if report.terms:
+            out += ["| Term | Defined in | First use | Uses | Variants found | Conflict |",
+                    "|---|---|---|---:|---|---|"]
+            for t in report.terms:
+                variants = ", ".join(f"{v} ×{n}" for v, n in t.variants.items())
+                out.append(f"| {_cell(t.term)} | {_cell(', '.join(t.defined_in))} | {t.first_use or '—'} | {t.total} | "
+                           f"{_cell(variants) or '—'} | {t.conflict or '—'} |")
+            out.append("")
+        for t in report.terms:
+            out += [f"### {t.term}", ""]
+            if t.aliases:
+                out.append(f"- Aliases: {', '.join(t.aliases)}")
+            if t.expansions:
+                out.append(f"- Expansion: {'; '.join(t.expansions)}")
+            for d in t.definitions:
+                out.append(f"- Definition ({d.location}): {' '.join(d.text.split()) or '(empty)'}")
+            if t.chapter:
+                out.append(f"- Chapter glossary of: {t.chapter}")
+            out.append(f"- First use: {t.first_use or 'never used'}")
+            if t.uses:
+                out.append("- Uses per chapter: " + ", ".join(f"{c} {n}" for c, n in t.uses.items()))
+            if t.variants:
+                out.append("- Variants found: " + ", ".join(f"`{v}` ×{n}" for v, n in t.variants.items()))
+            if t.conflict:
+                out.append(f"- Conflict: {t.conflict}")
+            for f in t.findings:
+                out.append(f"- Finding: {f}")
+            out.append("")
+        if report.other:
+            out += ["### Other glossary findings", ""] + [f"- {f}" for f in report.other] + [""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+_CSS = """
+body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#fafafa;color:#222}
+main{max-width:72rem;margin:auto;padding:1rem 2rem}
+table{border-collapse:collapse;width:100%;margin:1rem 0;background:#fff}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}
+td.n,th.n{text-align:right}
+tr.bad td{background:#fff4f4}
+.meta{color:#666;font-size:.9em}
+article.term{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
+article.flagged{border-left:4px solid #c33}
+.finding{color:#a00}
+code{background:#f0f0f0;padding:0 .2rem;border-radius:3px}
+"""
+
+
+def render_html(reports: list[GlossaryReport]) -> str:
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             "<title>Glossary audit</title>", f"<style>{_CSS}</style></head><body><main>", "<h1>Glossary audit</h1>"]
+    if not reports:
+        parts.append("<p>No glossary found (no glossary source, glossary chapter or glossary shortcode).</p>")
+    for number, report in enumerate(reports, 1):
+        used = sum(1 for t in report.terms if t.total)
+        parts.append(f'<section id="project-{number}"><h2>{e(report.title)}</h2>'
+                     f'<p class="meta">{len(report.terms)} terms, {used} used; sources: '
+                     + (", ".join(f"<code>{e(s)}</code>" for s in report.sources) or "none") + "</p>")
+        if report.codes:
+            parts.append('<p class="meta">Findings by rule: '
+                         + ", ".join(f"<code>{e(c)}</code> {n}" for c, n in report.codes.items()) + "</p>")
+        parts.append('<table><thead><tr><th>Term</th><th>Defined in</th><th>First use</th><th class="n">Uses</th>'
+                     "<th>Variants found</th><th>Conflict</th></tr></thead><tbody>")
+        for index, t in enumerate(report.terms):
+            css = ' class="bad"' if t.findings else ""
+            variants = ", ".join(f"{e(v)} ×{n}" for v, n in t.variants.items()) or "—"
+            parts.append(f'<tr{css}><td><a href="#t{number}-{index}">{e(t.term)}</a></td>'
+                         f"<td>{e(', '.join(t.defined_in))}</td><td>{e(t.first_use or '—')}</td>"
+                         f'<td class="n">{t.total}</td><td>{variants}</td><td>{e(t.conflict or "—")}</td></tr>')
+        parts.append("</tbody></table>")
+        for index, t in enumerate(report.terms):
+            flagged = " flagged" if t.findings else ""
+            rows = [f'<article class="term{flagged}" id="t{number}-{index}"><h3>{e(t.term)}</h3>']
+            if t.aliases:
+                rows.append(f"<p><b>Aliases:</b> {e(', '.join(t.aliases))}</p>")
+            if t.expansions:
+                rows.append(f"<p><b>Expansion:</b> {e('; '.join(t.expansions))}</p>")
+            for d in t.definitions:
+                rows.append(f'<p><b>Definition</b> <span class="meta">{e(d.location)}</span>: '
+                            f"{e(' '.join(d.text.split())) or '<i>(empty)</i>'}</p>")
+            if t.chapter:
+                rows.append(f"<p><b>Chapter glossary of:</b> {e(t.chapter)}</p>")
+            rows.append(f"<p><b>First use:</b> {e(t.first_use or 'never used')}</p>")
+            if t.uses:
+                rows.append("<p><b>Uses per chapter:</b> "
+                            + ", ".join(f"{e(c)} {n}" for c, n in t.uses.items()) + "</p>")
+            if t.variants:
+                rows.append("<p><b>Variants found:</b> "
+                            + ", ".join(f"<code>{e(v)}</code> ×{n}" for v, n in t.variants.items()) + "</p>")
+            if t.conflict:
+                rows.append(f'<p class="finding"><b>Conflict:</b> {e(t.conflict)}</p>')
+            rows += [f'<p class="finding">{e(f)}</p>' for f in t.findings]
+            rows.append("</article>")
+            parts.append("".join(rows))
+        if report.other:
+            parts.append("<h3>Other glossary findings</h3><ul>"
+                         + "".join(f'<li class="finding">{e(f)}</li>' for f in report.other) + "</ul>")
+        parts.append("</section>")
+    parts.append("</main></body></html>")
+    return "\n".join(parts) + "\n"
