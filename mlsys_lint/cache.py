@@ -67,6 +67,7 @@ class DocumentCache:
             if not (self.folder.parent / ".gitignore").exists():
                 (self.folder.parent / ".gitignore").write_text("*\n", encoding="utf-8")
             handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+            document.masked  # computed once here, so warm runs need not blank the text again
             with os.fdopen(handle, "wb") as out:
                 pickle.dump(document, out, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temp, entry)

@@ -185,10 +185,6 @@ class Document:
             self._masked = _mask(self.source.text, self.prose, self._hidden)
         return self._masked
 
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_masked"] = None
-        return state
 
 
 def _mask(text: str, prose: list[Prose], hidden: list[tuple[int, int]]) -> str:
@@ -511,8 +507,8 @@ class _Parser:
         self.doc.add_prose(start, end, "list" if kind == "list" else "paragraph", self.block_index + 1)
         result = self.scanner.scan(start, end, block=self.block_index + 1, condition=self.condition)
         block = _Block(kind, start, end, result.references, result)
-        lone = _lone_image(self.text, start, end, result)
-        if lone is not None and kind == "para":
+        lone = _lone_image(self.text, start, end, result, in_container=kind in ("list", "blockquote"))
+        if lone is not None and kind in ("para", "list", "blockquote"):  # Pandoc: a figure in a list item too
             block.kind = "figure"
             self.add_block(block)
             self.image_figure(lone, block)
@@ -864,6 +860,8 @@ class _Parser:
 
     def raw_latex_table(self, first: int, last: int) -> None:
         """Raw LaTeX with a tabular, ``\\caption`` and ``\\label{tbl-x}`` (or ``{#tbl-x}``): a table in LaTeX."""
+        if first > last:  # an empty raw block (an unclosed fence on the last line)
+            return
         start, end = self.starts[first], self.line_end(last)
         if self.text.find("\\caption", start, end) == -1 or not _RAW_TABULAR.search(self.text, start, end):
             return
@@ -1234,12 +1232,19 @@ def _is_table(lines: list[str]) -> bool:
     return False
 
 
-def _lone_image(text: str, start: int, end: int, result: ScanResult):
-    """The image that is the only content of its paragraph (possibly inside a link)."""
+_CONTAINER_MARKS = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)*[ \t]*(?:(?:[-*+]|\d+[.)]|#\.|[a-zA-Z][.)]|\(@[\w\-]*\))(?=[ \t]|$))?")
+
+
+def _lone_image(text: str, start: int, end: int, result: ScanResult, in_container: bool = False):
+    """The image that is the only content of its paragraph (possibly inside a link).
+
+    `in_container`: the paragraph is a list item or block quote, whose markers do not count.
+    """
     if len(result.images) != 1:
         return None
     image = result.images[0]
-    before = text[start : image.start].strip()
+    before = text[start : image.start]
+    before = (_CONTAINER_MARKS.sub("", before) if in_container else before).strip()
     after = text[image.end : end].strip()
     if not before and not after:
         return image

@@ -204,22 +204,28 @@ class Engine:
         self.stdin = stdin
         self.use_cache = use_cache
         self.jobs = jobs
-        self.parsed: dict[str, Document] = {}
+        self.parsed: dict[str, tuple[int, Document, bool]] = {}
+        """Documents read ahead by `prefetch`: path → (hash of the bytes, document, from the cache)."""
         self.cache: DocumentCache | None = None
         self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
 
     def prefetch(self, paths: list[Path]) -> None:
         """Parse many files in worker processes when that pays off (a large cold run)."""
         todo = []
+        digests = {}
         total = 0
         for path in paths:
             try:
                 data = read_bytes(path)
             except UnreadableFile:
                 continue
-            if self.cache is not None and self.cache.load(str(path), data) is not None:
-                continue
+            if self.cache is not None:
+                cached = self.cache.load(str(path), data)
+                if cached is not None:
+                    self.parsed[str(path)] = (hash(data), cached, True)
+                    continue
             todo.append(str(path))
+            digests[str(path)] = hash(data)
             total += len(data)
         jobs = self.jobs or (min(os.cpu_count() or 1, 4) if total >= PARALLEL_BYTES else 1)
         if jobs < 2 or len(todo) < 2:
@@ -230,7 +236,7 @@ class Engine:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for path, document in zip(todo, pool.map(_parse_path, todo, chunksize=chunk)):
                 if document is not None:
-                    self.parsed[path] = document
+                    self.parsed[path] = (digests[path], document, False)
 
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
         """Read and parse one file (or take it from the cache); unreadable → MSL001 issue."""
@@ -239,10 +245,11 @@ class Engine:
                 return parse(decode(self.stdin[1].encode("utf-8"), str(path)))
             data = read_bytes(path)
             prefetched = self.parsed.pop(str(path), None)
-            if prefetched is not None and prefetched.source.text == decode(data, str(path)).text:
-                if self.cache is not None:
-                    self.cache.store(str(path), data, prefetched)
-                return prefetched
+            if prefetched is not None and prefetched[0] == hash(data):
+                _, document, from_cache = prefetched
+                if self.cache is not None and not from_cache:
+                    self.cache.store(str(path), data, document)
+                return document
             if self.cache is not None:
                 cached = self.cache.load(str(path), data)
                 if cached is not None:

@@ -120,6 +120,24 @@ class Namespace:
     """Ids that a Markdown link points at (``[text](#fig-x)``, ``[text](ch2.qmd#fig-x)``)."""
     generated: dict[str, Definition] = field(default_factory=dict)
     _by_target: dict[str, list[CrossRef]] | None = None
+    _by_prefix: dict[str, list[str]] | None = None
+    _by_lower: dict[str, str] | None = None
+
+    def labels_with_prefix(self, prefix: str) -> list[str]:
+        """Defined labels whose type prefix is `prefix` (lower-cased), for suggestions."""
+        if self._by_prefix is None:
+            self._by_prefix = {}
+            for ident in self.definitions:
+                self._by_prefix.setdefault(ident.split("-", 1)[0].lower(), []).append(ident)
+        return self._by_prefix.get(prefix, [])
+
+    def label_ignoring_case(self, key: str) -> str | None:
+        """The defined label equal to `key` but for letter case."""
+        if self._by_lower is None:
+            self._by_lower = {}
+            for ident in self.definitions:
+                self._by_lower.setdefault(ident.lower(), ident)
+        return self._by_lower.get(key.lower())
 
     def lookup(self, key: str) -> list[Definition]:
         """Definitions a lookup key resolves to (cell figures also define ``label-N``)."""

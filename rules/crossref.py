@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 import re
 from typing import Any, Iterator
 
@@ -98,19 +99,23 @@ def _unresolved_message(project: Project, space: Namespace, ref: CrossRef) -> st
     return message
 
 
+@lru_cache(maxsize=4096)
+def _close_spelling(key: str, candidates: tuple[str, ...]) -> str | None:
+    # A ratio of 0.8 needs lengths within a quarter of each other: skip the rest cheaply.
+    near = [ident for ident in candidates if abs(len(ident) - len(key)) * 4 <= len(key) + len(ident)]
+    close = difflib.get_close_matches(key, near, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
 def _suggestion(space: Namespace, key: str) -> str | None:
     """The label the author probably meant: same letters in another case, or a close spelling."""
-    lowered = key.lower()
-    for ident in space.definitions:
-        if ident.lower() == lowered:
-            return ident
+    same = space.label_ignoring_case(key)
+    if same is not None:
+        return same
     head = re.split(r"[.:]", key, maxsplit=1)[0]
     if head != key and space.lookup(head):
         return head
-    prefix = key.split("-", 1)[0].lower()
-    candidates = [ident for ident in space.definitions if ident.split("-", 1)[0].lower() == prefix]
-    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.8)
-    return close[0] if close else None
+    return _close_spelling(key, tuple(space.labels_with_prefix(key.split("-", 1)[0].lower())))
 
 
 def _profiles(*conditions: Condition) -> set[str]:
