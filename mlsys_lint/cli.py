@@ -520,22 +520,28 @@ def audit() -> None:
     """Reports that help an editor read the manuscript as a whole."""
 
 
-@audit.command("figures")
-@click.argument("path", required=False, type=click.Path(exists=True))
-@click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md", show_default=True,
-              help="Markdown review sheet, or one self-contained HTML page.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
-@_project_options
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def audit_figures(path: str | None, output_format: str, output: str | None, **options: Any) -> None:
-    """Every figure in book order with its caption, alt text and references, flagged by the XR/FIG rules."""
+def _audit_options(function):
+    """The options every audit report takes (format, output file, project options, --debug)."""
+    function = click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")(function)
+    function = _project_options(function)
+    function = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                            help="Write the report to a file.")(function)
+    function = click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md",
+                            show_default=True, help="Markdown review sheet, or one self-contained HTML page.")(function)
+    return click.argument("path", required=False, type=click.Path(exists=True))(function)
+
+
+def _run_audit(module: str, builder: str, path: str | None, output_format: str, output: str | None,
+               options: dict[str, Any]) -> None:
+    """Build an audit report with `module.builder(paths, settings)`, render it, print or write it."""
 
     def run() -> int:
-        from mlsys_lint.audit import figure_audit, render_html, render_markdown
+        import importlib
 
+        audit_module = importlib.import_module(module)
         paths = [path] if path else []
-        report = figure_audit([Path(p) for p in paths], _settings(paths, options))
-        text = render_html(report) if output_format == "html" else render_markdown(report)
+        report = getattr(audit_module, builder)([Path(p) for p in paths], _settings(paths, options))
+        text = audit_module.render_html(report) if output_format == "html" else audit_module.render_markdown(report)
         if output:
             try:
                 with open(output, "w", encoding="utf-8", newline="\n") as handle:
@@ -547,32 +553,17 @@ def audit_figures(path: str | None, output_format: str, output: str | None, **op
         return EXIT_CLEAN
 
     sys.exit(_guard(run, options.get("debug", False)))
+
+
+@audit.command("figures")
+@_audit_options
+def audit_figures(path: str | None, output_format: str, output: str | None, **options: Any) -> None:
+    """Every figure in book order with its caption, alt text and references, flagged by the XR/FIG rules."""
+    _run_audit("mlsys_lint.audit", "figure_audit", path, output_format, output, options)
 
 
 @audit.command("glossary")
-@click.argument("path", required=False, type=click.Path(exists=True))
-@click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md", show_default=True,
-              help="Markdown review sheet, or one self-contained HTML page.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
-@_project_options
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@_audit_options
 def audit_glossary(path: str | None, output_format: str, output: str | None, **options: Any) -> None:
     """Every glossary term with its definitions, sources, first use, uses per chapter, variants and conflicts."""
-
-    def run() -> int:
-        from mlsys_lint.audit_glossary import glossary_audit, render_html, render_markdown
-
-        paths = [path] if path else []
-        reports = glossary_audit([Path(p) for p in paths], _settings(paths, options))
-        text = render_html(reports) if output_format == "html" else render_markdown(reports)
-        if output:
-            try:
-                with open(output, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(text)
-            except OSError as error:
-                raise UsageFailure(f"cannot write {output}: {error.strerror or error}") from None
-        else:
-            click.echo(text, nl=False)
-        return EXIT_CLEAN
-
-    sys.exit(_guard(run, options.get("debug", False)))
+    _run_audit("mlsys_lint.audit_glossary", "glossary_audit", path, output_format, output, options)
