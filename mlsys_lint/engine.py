@@ -30,7 +30,7 @@ from mlsys_lint.cache import DocumentCache
 from mlsys_lint.reading import UnreadableFile, decode, read_bytes, read_source
 
 ENTRY_POINT_GROUP = "mlsys_lint.rules"
-PARALLEL_BYTES = 4 * 1024 * 1024
+PARALLEL_BYTES = 32 * 1024 * 1024
 """Below this much uncached text a cold run parses in one process (a pool costs more)."""
 UNUSED_SUPPRESSION = "MSL005"
 
