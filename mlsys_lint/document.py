@@ -61,6 +61,9 @@ _RAW_TEX_LAYOUT_LINE = re.compile(  # a line of page-layout commands alone is a 
     r"|pagebreak|nopagebreak|FloatBarrier|enlargethispage\*?)(?:\{[^{}\n]*\})?[ \t]*)+$")
 _RAW_HTML_BLOCK = re.compile(r"^[ \t]*<(script|style|pre|textarea)\b", re.I)
 _DEFINITION = re.compile(r"^[ \t]{0,2}[:~][ \t]+\S")
+_BACKTICK_RUNS = re.compile(r"`+")
+_CLOSING_DIV = re.compile(r"^[ \t]*:{3,}[ \t]*$")
+_OPEN_BRACKET = re.compile(r"\[")
 _COND_CLASSES = ("content-visible", "content-hidden")
 _COND_KEYS = ("when-format", "unless-format", "when-profile", "unless-profile")
 
@@ -330,15 +333,26 @@ class _Parser:
             return self.indented_code(index)
 
         fence = _FENCE.match(line) if stripped[0] in "`~" else None
+        if fence and indent and self.para_first is not None and not in_list \
+                and cells.classify(fence.group("info")).kind != "executable":
+            fence = None  # Pandoc: only a fence at the margin interrupts a paragraph
         if fence and (indent <= 3 or in_list) and not (fence.group("fence")[0] == "`" and "`" in fence.group("info")):
             self.end_paragraph()
             return self.fenced(index, fence)
 
         if stripped.startswith(":::") and (indent <= 3 or in_list):
             div = _DIV_FENCE_NESTED.match(line)
-            if div:
+            closing = div is not None and (not div.group("rest") or set(div.group("rest")) == {":"})
+            # Pandoc: a fence opening a div right below a paragraph line (not a table) is more of its
+            # text; a closing fence closes the open div even there; one with none open is text.
+            if div and (closing and self.frames or not closing and (
+                    self.para_first is None or _is_table(self.lines[self.para_first:index]))):
                 self.end_paragraph()
                 return self.div_fence(index, div)
+            if div:
+                if self.para_first is None:
+                    self.start_paragraph(index, "list" if in_list else "para")
+                return self.paragraph_line(index, line)
 
         if stripped.startswith("{{<") and _INCLUDE.match(line):
             self.end_paragraph()
@@ -575,6 +589,11 @@ class _Parser:
             line_start = self.starts[index]
             self.doc.add_prose(line_start, self.line_end(index), "table", self.block_index + 1)
         result = self.scanner.scan(start, end, context="table", block=self.block_index + 1, condition=self.condition)
+        for image in result.images:  # an image in a table cell is never a figure
+            if image.attrs and image.attrs.id and image.attrs.id.lower().startswith("fig-"):
+                self.doc.problems.append(Problem(
+                    "inline-image-label", f"image labelled `#{image.attrs.id}` sits in a table cell, so it is not a "
+                    "figure", image.attrs.id_start - 1, image.attrs.id_end, image.attrs.id))
         block = _Block("table", start, end, result.references, result)
         self.add_block(block)
         table = Float("tbl", "table", None, start, end, self.source, condition=self.condition, block=self.block_index)
@@ -701,6 +720,40 @@ class _Parser:
         self._heading(1 if char == "=" else 2, cstart, cend, cstart, self.line_end(index))
         self.prev_blank = False
 
+    def _inline_attribute_target(self, start: int, brace: int) -> bool:
+        """Whether an image, link, span or code span ends right at `brace`: Pandoc gives it the
+        ``{…}`` (``# ![x](p.png){#fig-a}`` labels the image, not the heading)."""
+        text = self.text
+        before = text[brace - 1] if brace > start else ""
+        if before == "`":  # pair backtick runs as Pandoc does: each with the next run of its length
+            runs = [(m.start(), m.end()) for m in _BACKTICK_RUNS.finditer(text, start, brace)]
+            following: dict[int, int] = {}
+            partner = [None] * len(runs)
+            for index in range(len(runs) - 1, -1, -1):
+                length = runs[index][1] - runs[index][0]
+                partner[index] = following.get(length)
+                following[length] = index
+            index = 0
+            while index < len(runs):
+                if partner[index] is None:
+                    index += 1
+                    continue
+                if runs[partner[index]][1] == brace:
+                    return True
+                index = partner[index] + 1
+            return False
+        if before not in (")", "]"):
+            return False
+        for bracket in _OPEN_BRACKET.finditer(text, start, brace):
+            close = self.scanner._matching_bracket(bracket.start(), brace)
+            if close == -1:
+                continue
+            if before == "]" and close == brace - 1:
+                return True
+            if before == ")" and text.startswith("(", close + 1) and self.scanner._destination(close + 1, brace) == brace:
+                return True
+        return False
+
     def _heading(self, level: int, cstart: int, cend: int, start: int, end: int) -> None:
         text = self.text
         attrs = Attributes()
@@ -714,13 +767,19 @@ class _Parser:
                 brace = text.find("{", cstart, stripped_end)  # a quoted value may hold braces: try each `{`
                 while brace != -1 and find_attribute_end(text, brace, stripped_end) != stripped_end - 1:
                     brace = text.find("{", brace + 1, stripped_end)
-            if brace != -1 and find_attribute_end(text, brace, stripped_end) == stripped_end - 1:
+            if (brace != -1 and find_attribute_end(text, brace, stripped_end) == stripped_end - 1
+                    and not self._inline_attribute_target(cstart, brace)):
                 attrs = parse_attributes(text, brace + 1, stripped_end - 1)
                 text_end = brace
                 self.doc.hide(brace, stripped_end)
         self.doc.add_prose(cstart, text_end, "heading", self.block_index + 1)
         result = self.scanner.scan(cstart, text_end, context="heading", block=self.block_index + 1,
                                    condition=self.condition)
+        for image in result.images:  # an image in a heading is never a figure
+            if image.attrs and image.attrs.id and image.attrs.id.lower().startswith("fig-"):
+                self.doc.problems.append(Problem(
+                    "inline-image-label", f"image labelled `#{image.attrs.id}` sits in a heading, so it is not a "
+                    "figure", image.attrs.id_start - 1, image.attrs.id_end, image.attrs.id))
         block = _Block("heading", start, end, result.references, result)
         self.add_block(block)
         heading_text = Text(text[cstart:text_end].strip(), cstart, text_end, self.source)
@@ -920,8 +979,10 @@ class _Parser:
             if blank_seen and not nested and not takes_any:
                 break
             fence = _FENCE.match(line) if line.lstrip()[:1] in ("`", "~") else None
+            # (A heading or a div opening right below the note's line is lazy text of it, as in
+            # Pandoc; a fence closing an open div ends the note.)
             if not nested and not blank_seen and not takes_any and (
-                    _NOTE_START.match(line) or fence or line.lstrip().startswith(":::") or _ATX.match(line)):
+                    _NOTE_START.match(line) or fence or self.frames and _CLOSING_DIV.match(line)):
                 break
             if in_list_item and not blank_seen and _LIST_ITEM.match(line):
                 break  # glued to a list item, the marker is lazy text of that item; the next item follows
@@ -1038,9 +1099,9 @@ class _Parser:
         rest = div.group("rest")
         start = self.starts[index]
         if not rest or set(rest) == {":"}:
-            if not self.frames:
-                self.prev_blank = False
-                return index + 1
+            if not self.frames:  # a closing fence with no div open is text to Pandoc
+                self.start_paragraph(index, "para")
+                return self.paragraph_line(index, self.lines[index])
             self.close_div(self.line_end(index))
             self.prev_blank = False
             return index + 1
@@ -1052,6 +1113,9 @@ class _Parser:
             if close != -1:
                 attrs = parse_attributes(self.text, brace + 1, close)
                 last = self.source.line_of(close) - 1
+            if close == -1 or not attrs.valid:  # Pandoc: no div without valid attributes, only text
+                self.start_paragraph(index, "para")
+                return self.paragraph_line(index, self.lines[index])
         else:
             attrs.classes.append(re.split(r"[ \t]", rest, maxsplit=1)[0])
         frame = _Frame(attrs, start, self.line_end(last), index + 1, self.condition.nest(_condition_clauses(attrs)),
@@ -1074,7 +1138,7 @@ class _Parser:
         for key in keys:
             vstart, vend = attrs.value_spans[key]
             self.doc.add_prose(vstart, vend, "alt" if key.endswith("alt") else "caption", self.block_index)
-            if key.endswith("-cap"):
+            if key == f"{prefix}-cap":  # Quarto reads only the div's own type's caption as Markdown
                 result = self.scanner.scan(vstart, vend, context="caption", block=self.block_index,
                                            condition=frame.condition)
                 for ref in self.doc.references[result.references[0] : result.references[1]]:

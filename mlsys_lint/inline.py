@@ -41,7 +41,7 @@ _ESCAPED_SHORTCODE = re.compile(r"\{\{\{<.*?>\}\}\}", re.S)
 # `_matching_bracket`) so that a long line full of unmatched openers stays linear.
 _BRACKET_STOP = re.compile(r"[\[\]\\`\n]")
 _PAREN_STOP = re.compile(r"[()\\\n]")
-_MATH_CLOSE = re.compile(r"(?<![\s\\])\$")
+_MATH_CLOSE = re.compile(r"(?<!\\)\$")
 _MAX_NESTING = 16
 """Brackets nested deeper than this are scanned flat (no recursion): 5,000 nested links
 cannot exhaust the stack, and no reference inside them is lost."""
@@ -260,9 +260,10 @@ class InlineScanner:
             return self._equation_label(close_end, end, block, condition)
         if pos + 1 >= end or text[pos + 1].isspace():
             return pos + 1
-        # The first `$` not after a space or backslash closes (unless a digit follows).
+        # As Pandoc: the next unescaped `$` closes, unless a space or tab stands before it (then
+        # this `$` is text: `$5 and $x$` is "$5 and" and the math x) or a digit after it.
         close = self._math_close(pos + 1, end)
-        if close == -1:
+        if close == -1 or text[close - 1] in " \t":
             return pos + 1
         if close + 1 < end and text[close + 1].isdigit():
             return pos + 1
@@ -272,7 +273,7 @@ class InlineScanner:
         return close + 1
 
     def _math_close(self, search: int, end: int) -> int:
-        """Offset of the first `$` at or after `search` not preceded by a space or ``\\``."""
+        """Offset of the first `$` at or after `search` not escaped by a backslash."""
         cached = self._next_cache.get("$math")
         if cached is not None and cached[0] <= search and (cached[1] == -1 or search <= cached[1]):
             close = cached[1]
@@ -300,9 +301,10 @@ class InlineScanner:
     def _angle(self, pos: int, end: int) -> int:
         text = self.text
         if text.startswith("<!--", pos):
-            close = self._find_within("-->", pos + 4, end)
-            if close == -1:  # an unclosed comment is text to Pandoc
-                return pos + 4
+            close = text.find("-->", pos + 4, end)
+            if close == -1:
+                self.doc.hide(pos, end)
+                return end
             self.doc.comment(pos, close + 3)
             return close + 3
         match = _AUTOLINK.match(text, pos, end)
@@ -321,6 +323,14 @@ class InlineScanner:
         match = _URL.match(self.text, pos, end)
         if not match:
             return pos + 4
+        # Pandoc does not link bare URLs: an `@key` in one (not after a word character) is a citation.
+        at = self.text.find("@", pos, match.end())
+        while at != -1:
+            before = self.text[at - 1]
+            if not (before.isalnum() or before in "_\\") and _CITE_KEY.match(self.text, at + 1, end):
+                self.doc.hide(pos, at)
+                return at
+            at = self.text.find("@", at + 1, match.end())
         self.doc.hide(pos, match.end())
         return match.end()
 
@@ -431,8 +441,13 @@ class InlineScanner:
         if dest_end == -1:
             return pos + 1
         refs_before = len(self.doc.references)
-        self.scan(pos + 2, close, context="caption" if ctx["context"] == "prose" else ctx["context"],
-                  note=ctx["note"], block=ctx["block"], condition=ctx["condition"])
+        inner = self.scan(pos + 2, close, context="caption" if ctx["context"] == "prose" else ctx["context"],
+                          note=ctx["note"], block=ctx["block"], condition=ctx["condition"])
+        for nested in inner.images:  # an image inside another image's text is never a figure
+            if nested.attrs and nested.attrs.id and nested.attrs.id.lower().startswith("fig-"):
+                self.doc.problems.append(Problem(
+                    "inline-image-label", f"image labelled `#{nested.attrs.id}` sits inside another image's text, "
+                    "so it is not a figure", nested.attrs.id_start - 1, nested.attrs.id_end, nested.attrs.id))
         refs_after = len(self.doc.references)
         destination = text[close + 2 : dest_end - 1].strip().split(" ", 1)[0]
         self.doc.hide(close, dest_end)

@@ -241,12 +241,12 @@ def load_config(path: Path, profiles: list[str]) -> tuple[dict[str, Any], Source
         for name in names:
             for suffix in (".yml", ".yaml"):
                 profile_path = base / f"_quarto-{name}{suffix}"
-                if profile_path.exists():
+                if _exists(profile_path):
                     config = _merge(config, _parse_config(profile_path, _read_config_text(profile_path)))
                     break
         for meta in _as_list(config.get("metadata-files")):
             meta_path = base / str(meta)
-            if meta_path.exists():
+            if _exists(meta_path):
                 try:
                     text = meta_path.read_text(encoding="utf-8-sig")
                 except OSError:
@@ -471,11 +471,11 @@ def build_project(
             continue
         seen.add(key)
         if path.suffix.lower() not in _TEXT_SUFFIXES and loose_files is None:
-            if not path.exists() and source is not None:
+            if not _exists(path) and source is not None:
                 issues.append(_missing_chapter(source, entry))
             continue
-        if not path.exists() and loose_files is None:
-            if not entry.line_hint and path.is_symlink():  # found by walking the folder, not listed
+        if not _exists(path) and loose_files is None:
+            if not entry.line_hint and os.path.islink(path):  # found by walking the folder, not listed
                 issues.append(ProjectIssue("MSL001", f"cannot read file: it {_absent(path)}",
                                            Span(str(path), 1, 1, 1, 1)))
             elif source is not None:
@@ -517,16 +517,36 @@ def _scalar_position(text: str, value: str) -> tuple[int, int] | None:
     return None
 
 
+def _exists(path: Path) -> bool:
+    """`path.exists()`, False (not an exception) for a name the file system rejects."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # too long, a NUL byte (YAML can write "\0")
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _absent(path: Path | None) -> str:
-    """Why a path that is not a file is missing: absent, a broken link, or a link loop."""
-    if path is None or not path.is_symlink():
+    """Why a path that is not a file is missing: absent, a broken link, a link loop, a bad name."""
+    if path is None:
         return "does not exist"
     try:
         os.stat(path)
+    except ValueError:
+        return "is not a valid file name"
     except OSError as error:
         if error.errno == errno.ELOOP:
             return "is a symbolic link that loops back on itself"
-    return "is a broken symbolic link"
+        if error.errno == errno.ENAMETOOLONG:
+            return "has a name too long for the file system"
+        return "is a broken symbolic link" if os.path.islink(path) else "does not exist"
+    return "is not a file"
 
 
 def _missing_chapter(source: Source, entry: _Entry, path: Path | None = None) -> ProjectIssue:
@@ -559,11 +579,11 @@ def _follow_includes(project: Project, unit: Unit, doc: Document, stack: list[st
             path = project.root / target.lstrip("/")
         else:
             path = main_dir / target
-            if not path.is_file() and (Path(doc.path).parent / target).is_file():
+            if not _is_file(path) and _is_file(Path(doc.path).parent / target):
                 path = Path(doc.path).parent / target
         path = Path(os.path.normpath(path))
         key = str(path)
-        if not path.is_file():
+        if not _is_file(path):
             project.issues.append(ProjectIssue(
                 "MSL003", f"included file `{target}` {_absent(path)}", include.span, target))
             continue

@@ -51,6 +51,8 @@ def read_bytes(path: Path) -> bytes:
         raise UnreadableFile("permission denied") from None
     except OSError as error:
         raise UnreadableFile(error.strerror or str(error)) from None
+    except ValueError:  # a NUL byte in the name (a YAML string can hold one)
+        raise UnreadableFile("not a valid file name") from None
     return data
 
 
