@@ -121,11 +121,15 @@ def load_yaml_mapping(body: str, doc: "Document", offset: int, what: str,
             lines = body.split("\n")
             position = offset + sum(len(line) + 1 for line in lines[: mark.line]) + mark.column
         reason = getattr(error, "problem", None) or str(error).split("\n")[0]
+        size = len(doc.source.text)
+        position = min(position, size)  # a mark past the last option line (an error at the end of the file)
         doc.problems.append(Problem("yaml-error", f"{what} is not valid YAML: {reason}", position,
-                                    min(position + 1, len(doc.source.text))))
+                                    min(position + 1, size)))
         return {}
     if not isinstance(value, dict):
-        doc.problems.append(Problem("yaml-error", f"{what} is not a YAML mapping", offset, offset + 1))
+        size = len(doc.source.text)
+        doc.problems.append(Problem("yaml-error", f"{what} is not a YAML mapping", min(offset, size),
+                                    min(offset + 1, size)))
         return {}
     return value
 
