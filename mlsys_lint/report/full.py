@@ -81,6 +81,6 @@ def _summary(console: Console, report: Report) -> None:
     fixable = sum(1 for d in diagnostics if d.fix is not None)
     tail = f"; {fixable} fixable with --fix" if fixable else ""
     console.print(f"\nFound {len(diagnostics)} findings ({', '.join(parts)}) in "
-                  f"{len({d.span.path for d in diagnostics})} of {len(report.files)} files{tail}.")
+                  f"{len({d.span.path for d in diagnostics})} files ({len(report.files)} manuscript files checked){tail}.")
     if report.fixed:
         console.print(f"Fixed {report.fixed} findings.")
