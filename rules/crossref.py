@@ -257,7 +257,7 @@ def _problem_message(problem) -> str:
         return f"`{{#{problem.subject}}}` is separated by a space from what it should label, so it labels nothing"
     if problem.kind == "inline-image-label":
         return (f"image labelled `#{problem.subject}` does not stand alone in a paragraph (it shares one with text, "
-                f"or sits in a list item), so it is not a figure and `@{problem.subject}` cannot refer to it")
+                f"or stands in a heading, a table cell or another image), so it is not a figure and `@{problem.subject}` cannot refer to it")
     return f"{problem.message}; `@{problem.subject}` there is not a cross-reference"
 
 

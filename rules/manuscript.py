@@ -54,7 +54,9 @@ def unclosed_block(project: Project, options: dict[str, Any]) -> Iterator[Violat
     ``---`` without its end.
 
     ## Why is this bad?
-    Everything after it silently becomes code, disappears, or changes meaning.
+    Everything after it changes meaning: Pandoc prints an unclosed fence or comment as
+    text, Quarto runs an unclosed cell to the end of the file, and an unclosed div
+    swallows the blocks after it.
 
     ## Example
     ````markdown
