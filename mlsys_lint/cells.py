@@ -9,6 +9,7 @@ so references inside them are real.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -151,10 +152,15 @@ class ParsedOptions:
     lines: list[OptionLine] = field(default_factory=list)
 
 
+@lru_cache(maxsize=None)
+def _option_line_pattern(token: str) -> re.Pattern[str]:
+    """An option line of a language whose comment token is `token` (``#|``, ``//|``, …)."""
+    return re.compile(r"^[ \t]*" + re.escape(token) + r"[ \t]*\|[ \t]?")
+
+
 def read_options(parser: "_Parser", first: int, last: int, language: str) -> ParsedOptions:
     """Read the contiguous option block at the top of a cell body (lines `first`..`last`)."""
-    token = _TOKEN_FOR.get(language, "#")
-    pattern = re.compile(r"^[ \t]*" + re.escape(token) + r"[ \t]*\|[ \t]?")
+    pattern = _option_line_pattern(_TOKEN_FOR.get(language, "#"))
     block = _BLOCK_COMMENT.get(language)
     parsed = ParsedOptions()
     index = first

@@ -27,7 +27,7 @@ from mlsys_lint.project import (
     _discover,
 )
 from mlsys_lint.cache import DocumentCache
-from mlsys_lint.reading import UnreadableFile, decode, read_bytes, read_source
+from mlsys_lint.reading import UnreadableFile, decode, read_bytes
 
 ENTRY_POINT_GROUP = "mlsys_lint.rules"
 PARALLEL_BYTES = 32 * 1024 * 1024
@@ -204,15 +204,17 @@ class Engine:
         self.stdin = stdin
         self.use_cache = use_cache
         self.jobs = jobs
-        self.parsed: dict[str, tuple[int, Document, bool]] = {}
-        """Documents read ahead by `prefetch`: path → (hash of the bytes, document, from the cache)."""
+        self.read_ahead: dict[str, bytes] = {}
+        """Bytes `prefetch` read, so `load_document` need not read them again."""
+        self.parsed: dict[str, tuple[Document, bool]] = {}
+        """Documents `prefetch` got ready: path → (document, taken from the cache)."""
         self.cache: DocumentCache | None = None
         self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
 
     def prefetch(self, paths: list[Path]) -> None:
-        """Parse many files in worker processes when that pays off (a large cold run)."""
-        todo = []
-        digests = {}
+        """Read every file once, take what the cache has, and parse the rest in worker
+        processes when that pays off (a large cold run)."""
+        todo: list[tuple[str, bytes]] = []
         total = 0
         for path in paths:
             try:
@@ -222,10 +224,10 @@ class Engine:
             if self.cache is not None:
                 cached = self.cache.load(str(path), data)
                 if cached is not None:
-                    self.parsed[str(path)] = (hash(data), cached, True)
+                    self.parsed[str(path)] = (cached, True)
                     continue
-            todo.append(str(path))
-            digests[str(path)] = hash(data)
+            self.read_ahead[str(path)] = data
+            todo.append((str(path), data))
             total += len(data)
         jobs = self.jobs or (min(os.cpu_count() or 1, 4) if total >= PARALLEL_BYTES else 1)
         if jobs < 2 or len(todo) < 2:
@@ -234,32 +236,35 @@ class Engine:
 
         chunk = max(1, len(todo) // (jobs * 4))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for path, document in zip(todo, pool.map(_parse_path, todo, chunksize=chunk)):
+            for (path, _), document in zip(todo, pool.map(_parse_data, todo, chunksize=chunk)):
                 if document is not None:
-                    self.parsed[path] = (digests[path], document, False)
+                    self.parsed[path] = (document, False)
 
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
         """Read and parse one file (or take it from the cache); unreadable → MSL001 issue."""
+        key = str(path)
         try:
-            if self.stdin is not None and os.path.abspath(self.stdin[0]) == str(path):
-                return parse(decode(self.stdin[1].encode("utf-8"), str(path)))
-            data = read_bytes(path)
-            prefetched = self.parsed.pop(str(path), None)
-            if prefetched is not None and prefetched[0] == hash(data):
-                _, document, from_cache = prefetched
-                if self.cache is not None and not from_cache:
-                    self.cache.store(str(path), data, document)
+            if self.stdin is not None and os.path.abspath(self.stdin[0]) == key:
+                return parse(decode(self.stdin[1].encode("utf-8"), key))
+            prefetched = self.parsed.pop(key, None)
+            data = self.read_ahead.pop(key, None)
+            if prefetched is not None:
+                document, from_cache = prefetched
+                if self.cache is not None and not from_cache and data is not None:
+                    self.cache.store(key, data, document)
                 return document
+            if data is None:
+                data = read_bytes(path)
             if self.cache is not None:
-                cached = self.cache.load(str(path), data)
+                cached = self.cache.load(key, data)
                 if cached is not None:
                     return cached
-            document = parse(decode(data, str(path)))
+            document = parse(decode(data, key))
         except UnreadableFile as reason:
-            unreadable.append(ProjectIssue("MSL001", f"cannot read file: {reason}", Span(str(path), 1, 1, 1, 1)))
+            unreadable.append(ProjectIssue("MSL001", f"cannot read file: {reason}", Span(key, 1, 1, 1, 1)))
             return None
         if self.cache is not None:
-            self.cache.store(str(path), data, document)
+            self.cache.store(key, data, document)
         return document
 
     def build(self, plan: Plan) -> Project:
@@ -405,10 +410,11 @@ class Engine:
         return any(code.startswith(c.upper()) or (rule is not None and c == rule.name) for c in codes)
 
 
-def _parse_path(path: str) -> Document | None:
-    """Worker: parse one file (None when unreadable; the parent reports why)."""
+def _parse_data(item: tuple[str, bytes]) -> Document | None:
+    """Worker: parse one file's bytes (None when undecodable; the parent reports why)."""
+    path, data = item
     try:
-        return parse(read_source(Path(path)))
+        return parse(decode(data, path))
     except UnreadableFile:
         return None
 

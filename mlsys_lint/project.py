@@ -12,6 +12,7 @@ import errno
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -356,6 +357,7 @@ def _website_files(root: Path, config: dict[str, Any], output_dir: str | None) -
     return chosen
 
 
+@lru_cache(maxsize=256)
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
     """A path glob where ``*`` stays within a folder and ``**`` crosses folders."""
     pattern = pattern.lstrip("/").removeprefix("./")
