@@ -410,7 +410,11 @@ class Problem:
 
 @dataclass
 class Fix:
-    """A replacement of one range of one file; `title` says what it does."""
+    """A replacement of one range of one file; `title` says what it does.
+
+    `safe` is False for a fix that may change meaning and needs review (a glossary term
+    replacement): `--fix` applies safe fixes only, `--unsafe-fixes` the others too.
+    """
 
     title: str
     path: str
@@ -419,6 +423,7 @@ class Fix:
     end_line: int
     end_column: int
     replacement: str
+    safe: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
