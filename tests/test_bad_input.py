@@ -283,7 +283,7 @@ def test_unclosed_front_matter(tmp_path: Path) -> None:
     ("project:\n  type: book\n book: [\n", "_quarto.yml:"),
     ("- a\n- b\n", "expected a YAML mapping"),
     ("\x00\x01", "_quarto.yml"),
-    ("x: " + "{a: " * 3000 + "1" + "}" * 3000 + "\nmetadata-files: [meta.yml]\n", "nested too deeply"),
+    ("x: " + "{a: " * 3000 + "1" + "}" * 3000 + "\nmetadata-files: [meta.yml]\n", "_quarto.yml"),
 ], ids=["unclosed-flow", "bad-indent", "a-list", "control-chars", "deep-merge"])
 def test_malformed_quarto_yml_is_a_one_line_error(tmp_path: Path, config: str, message: str) -> None:
     write_files(tmp_path, {"_quarto.yml": config, "index.qmd": GOOD,
