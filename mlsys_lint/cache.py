@@ -1,75 +1,257 @@
-"""A per-file cache of parsed `Document`s, keyed on content, tool version and parser code.
+"""The parse cache: parsed documents kept as signed, validated plain data.
 
-Entries live in ``.mlsys-lint-cache/`` at the project root (``MLSYS_LINT_CACHE_DIR``
-overrides).  A corrupt or unreadable entry is ignored and rewritten; writes go through
-a temporary file and a rename, so concurrent runs never see half an entry.
+One entry per file, named by a hash of the cache format, the tool version, the code
+of the installed package, the file's path and its bytes.  An entry is a header line
+with an HMAC-SHA256 of the rest, then the document as JSON (`mlsys_lint.serialize`).
+The HMAC key never lives in the project: ``MLSYS_LINT_CACHE_KEY`` when set (a CI secret,
+to share a cache between runs), otherwise a random key kept in the user's cache folder
+(``$XDG_CACHE_HOME/mlsys-lint/cache-key``).  So an entry someone planted in a
+repository, or restored from another machine's cache, is a miss like any entry that is
+not a regular file, too large, truncated, malformed or of another shape: the file is
+parsed again and the findings are those of a cold run.  Nothing read from the cache
+can construct an object other than the model's own plain dataclasses.
+
+The folder is ``.mlsys-lint-cache/`` at the project root (``--cache-dir``,
+``MLSYS_LINT_CACHE_DIR`` or the ``cache-dir`` setting choose another); when mlsys-lint
+creates it, it adds a ``.gitignore`` and a ``CACHEDIR.TAG``.  Writes go through a
+temporary file and a rename, so concurrent runs never see half an entry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
-import pickle
+import stat
 import tempfile
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
+
+import orjson
 
 from mlsys_lint import __version__
 from mlsys_lint.document import Document
+from mlsys_lint.reading import UnreadableFile, decode
+from mlsys_lint.serialize import FORMAT, InvalidData, Unsupported, document_from_data, document_to_data
 
 CACHE_DIR_NAME = ".mlsys-lint-cache"
-_PARSER_MODULES = ("model.py", "document.py", "inline.py", "cells.py", "attributes.py")
+KEY_ENVIRONMENT = "MLSYS_LINT_CACHE_KEY"
+_MAGIC = b"mlsys-lint-cache"
+_CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                 "# This file is a cache directory tag created by mlsys-lint.\n"
+                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 @lru_cache(maxsize=1)
-def parser_fingerprint() -> str:
-    """A hash of the tool version and the parser's source, so a new parser misses old entries."""
-    digest = hashlib.sha1(__version__.encode())
-    here = Path(__file__).parent
-    for name in _PARSER_MODULES:
-        try:
-            digest.update((here / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
+def code_fingerprint() -> str:
+    """A hash of the cache format, the tool version and every module of the installed package."""
+    folders = []
+    for package in ("mlsys_lint", "mlsys_lint_rules"):
+        spec = find_spec(package)
+        folders += [Path(folder) for folder in (spec.submodule_search_locations or [])] if spec else []
+    return source_fingerprint(f"{FORMAT}\0{__version__}", folders)
+
+
+def source_fingerprint(version: str, folders: list[Path]) -> str:
+    """A hash of `version` and of the name and bytes of every ``.py`` file below `folders`."""
+    digest = hashlib.sha256(version.encode())
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"unreadable")
     return digest.hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
+def secret_key() -> bytes | None:
+    """The key entries are signed with, or None when none can be had (no caching then)."""
+    configured = os.environ.get(KEY_ENVIRONMENT)
+    if configured:
+        return configured.encode("utf-8", "surrogateescape")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "mlsys-lint" / "cache-key"
+    key = _read_key(path)
+    if key is not None:
+        return key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_BINARY, 0o600)
+    except FileExistsError:  # another run made it first
+        return _read_key(path)
+    except OSError:
+        return None
+    with os.fdopen(handle, "wb") as out:
+        out.write(os.urandom(32).hex().encode("ascii"))
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key in `path` if it is a private regular file of this user holding one."""
+    try:
+        handle = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_BINARY)
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as source:
+        info = os.fstat(source.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022:
+            return None
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            return None
+        key = source.read(129).strip()
+    return key if len(key) == 64 else None
+
+
+def _real_directory(path: Path) -> bool:
+    """Whether `path` is a directory and not a symbolic link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 class DocumentCache:
-    """Load and store parsed documents under one folder."""
+    """Load and store parsed documents under one folder.
+
+    `hits`, `misses` and `rejected` (entries present but not trusted or not valid) are
+    counted for ``--verbose``.
+    """
 
     def __init__(self, folder: Path) -> None:
-        override = os.environ.get("MLSYS_LINT_CACHE_DIR")
-        self.folder = (Path(override) if override else folder / CACHE_DIR_NAME) / parser_fingerprint()
+        self.root = folder
+        self.folder = folder / code_fingerprint()
+        self.key = secret_key()
+        self.usable = self.key is not None and (not os.path.lexists(folder) or _real_directory(folder))
+        """False without a key, or when the folder is a symbolic link (one a repository may plant)."""
         self.hits = 0
         self.misses = 0
+        self.rejected = 0
+        self._ready = False
+        self._shards: dict[str, bool] = {}
 
-    def _entry(self, path: str, data: bytes) -> Path:
-        key = hashlib.sha1(path.encode() + b"\0" + data).hexdigest()
-        return self.folder / key[:2] / key
+    def _shard(self, name: str) -> Path | None:
+        """The sub-folder of entry `name`, if it is a real directory (checked once per run)."""
+        shard = self.folder / name[:2]
+        if name[:2] not in self._shards:
+            self._shards[name[:2]] = _real_directory(shard)
+        return shard if self._shards[name[:2]] else None
+
+    def _name(self, path: str, data: bytes) -> str:
+        return hashlib.sha256(path.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()
+
+    def _signature(self, name: str, payload: bytes) -> bytes:
+        assert self.key is not None
+        return hmac.new(self.key, name.encode("ascii") + b"\n" + payload, hashlib.sha256).hexdigest().encode("ascii")
 
     def load(self, path: str, data: bytes) -> Document | None:
-        try:
-            with open(self._entry(path, data), "rb") as handle:
-                document = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError):
+        """The cached document of `path` holding `data`, or None (a miss)."""
+        if not self.usable:
             self.misses += 1
             return None
-        if not isinstance(document, Document):
+        name = self._name(path, data)
+        shard = self._shard(name)
+        raw = _read_entry(shard / name, limit=max(1 << 20, 64 * len(data))) if shard is not None else None
+        if raw is None:
             self.misses += 1
+            return None
+        document = self._decode_entry(name, raw, path, data)
+        if document is None:
+            self.rejected += 1
             return None
         self.hits += 1
         return document
 
-    def store(self, path: str, data: bytes, document: Document) -> None:
-        entry = self._entry(path, data)
+    def _decode_entry(self, name: str, raw: bytes, path: str, data: bytes) -> Document | None:
+        header, _, payload = raw.partition(b"\n")
+        parts = header.split(b" ")
+        if len(parts) != 3 or parts[0] != _MAGIC or parts[1] != str(FORMAT).encode():
+            return None
+        if not hmac.compare_digest(parts[2], self._signature(name, payload)):
+            return None
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            if not (self.folder.parent / ".gitignore").exists():
-                (self.folder.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-            handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-            document.masked  # computed once here, so warm runs need not blank the text again
+            return document_from_data(orjson.loads(payload), decode(data, path))
+        except (orjson.JSONDecodeError, RecursionError, InvalidData, UnreadableFile):
+            return None
+
+    def store(self, path: str, data: bytes, document: Document) -> None:
+        """Keep `document` (parsed from `data`) for the next run; a failure only loses the entry."""
+        payload = encode_document(document)
+        if payload is not None:
+            self.store_encoded(path, data, payload)
+
+    def store_encoded(self, path: str, data: bytes, payload: bytes) -> None:
+        """Keep a document already encoded by `encode_document`."""
+        if not self.usable or not self._prepare():
+            return
+        name = self._name(path, data)
+        try:
+            (self.folder / name[:2]).mkdir(exist_ok=True)
+            self._shards.pop(name[:2], None)
+            shard = self._shard(name)
+            if shard is None:
+                return
+            handle, temp = tempfile.mkstemp(dir=shard, prefix=".tmp-")
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(document, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, entry)
+                out.write(b"%s %d %s\n" % (_MAGIC, FORMAT, self._signature(name, payload)))
+                out.write(payload)
+            os.replace(temp, shard / name)
         except OSError:
             return
+
+    def _prepare(self) -> bool:
+        """Create the folder (with its .gitignore and CACHEDIR.TAG when it is new) once per run."""
+        if self._ready:
+            return True
+        try:
+            created = not os.path.lexists(self.root)
+            self.root.mkdir(parents=True, exist_ok=True)
+            if not _real_directory(self.root):
+                return False
+            if created:
+                (self.root / ".gitignore").write_text("# Created by mlsys-lint.\n*\n", encoding="utf-8")
+                (self.root / "CACHEDIR.TAG").write_text(_CACHEDIR_TAG, encoding="utf-8")
+            self.folder.mkdir(exist_ok=True)
+            self._ready = _real_directory(self.folder)
+        except OSError:
+            return False
+        return self._ready
+
+
+def encode_document(document: Document) -> bytes | None:
+    """`document` as the bytes of a cache entry's body (None when it cannot be stored)."""
+    try:
+        data = document_to_data(document)
+    except Unsupported:
+        return None
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:  # nested deeper than JSON allows
+        return None
+
+
+def decode_document(payload: bytes, path: str, data: bytes) -> Document:
+    """The document `encode_document` encoded, for the file holding `data`."""
+    return document_from_data(orjson.loads(payload), decode(data, path))
+
+
+def _read_entry(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file no larger than `limit`, never through a symbolic link."""
+    try:
+        handle = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_BINARY)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        raw = os.read(handle, info.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return raw if len(raw) == info.st_size else None

@@ -69,6 +69,8 @@ def _project_options(function):
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record current findings as the baseline.")
 @_project_options
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-file parse cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Folder of the parse cache (default: .mlsys-lint-cache at the project root).")
+@click.option("-v", "--verbose", is_flag=True, help="Say how the run went: files, cache hits and misses.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Parse files in N processes.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the findings.")
@@ -160,9 +162,11 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
         baseline = _load_baseline(options["baseline"])
     rules = select_rules(load_rules(), settings)
     engine = Engine(settings, rules, stdin=stdin, use_cache=not options.get("no_cache"),
-                    jobs=options.get("jobs"))
+                    jobs=options.get("jobs"), cache_dir=Path(options["cache_dir"]) if options.get("cache_dir") else None)
     path_list = [Path(p) for p in paths]
     result = _run_with_progress(engine, path_list, bool(options.get("quiet")))
+    if options.get("verbose"):
+        _report_cache(engine)
     if diff_only:
         return _show_diff(result, stdin, options)
     fixed, fix_failed = 0, False
@@ -195,6 +199,16 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
     if failing and not options.get("exit_zero"):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _report_cache(engine) -> None:
+    """One line per parse cache on standard error (``--verbose``)."""
+    if not engine.caches:
+        click.echo("mlsys-lint: parse cache off", err=True)
+    for cache in engine.caches:
+        state = "" if cache.usable else " (not usable: no key, or the folder is a symbolic link)"
+        click.echo(f"mlsys-lint: parse cache {_rel(str(cache.root))}{state}: {cache.hits} hits, "
+                   f"{cache.misses} misses, {cache.rejected} entries rejected", err=True)
 
 
 def _plural(count: int, noun: str, plural: str | None = None) -> str:

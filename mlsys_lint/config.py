@@ -41,6 +41,7 @@ class Settings:
     quarto_config: str | None = None
     profile: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    cache_dir: str | None = None
     fail_on: Severity = Severity.WARNING
     path: Path | None = None
 
@@ -50,7 +51,8 @@ class Settings:
 
 
 _LIST_KEYS = {"select", "ignore", "extend-select", "exclude"}
-_KNOWN = _LIST_KEYS | {"per-file-ignores", "severity", "rules", "glossary", "quarto-config", "profile", "fail-on"}
+_KNOWN = _LIST_KEYS | {"per-file-ignores", "severity", "rules", "glossary", "quarto-config", "profile", "fail-on",
+                       "cache-dir"}
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -150,10 +152,10 @@ def settings_from_mapping(data: dict[str, Any], origin: str, path: Path | None =
                 if sub != "sources":
                     raise ConfigError(f"{origin}: unknown key `glossary.{sub}` (known: sources)")
             settings.glossary_sources = _strings(value.get("sources", []), f"{where}.sources")
-        elif key == "quarto-config":
-            if not isinstance(value, str):
-                raise ConfigError(f"{where}: expected a file path")
-            settings.quarto_config = value
+        elif key in ("quarto-config", "cache-dir"):
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{where}: expected a path")
+            setattr(settings, key.replace("-", "_"), value)
         elif key == "profile":
             settings.profile = _strings(value, where)
         elif key == "fail-on":

@@ -26,7 +26,7 @@ from mlsys_lint.project import (
     subprojects,
     _discover,
 )
-from mlsys_lint.cache import DocumentCache
+from mlsys_lint.cache import CACHE_DIR_NAME, DocumentCache, decode_document, encode_document
 from mlsys_lint.reading import UnreadableFile, decode, read_bytes
 
 ENTRY_POINT_GROUP = "mlsys_lint.rules"
@@ -197,18 +197,22 @@ class Engine:
     """Runs selected rules over the projects that a list of paths names."""
 
     def __init__(self, settings: Settings, rules: dict[str, Rule], base: Path | None = None,
-                 stdin: tuple[str, str] | None = None, use_cache: bool = False, jobs: int | None = None) -> None:
+                 stdin: tuple[str, str] | None = None, use_cache: bool = False, jobs: int | None = None,
+                 cache_dir: Path | None = None) -> None:
         self.settings = settings
         self.rules = rules
         self.base = base or Path.cwd()
         self.stdin = stdin
         self.use_cache = use_cache
+        self.cache_dir = cache_dir
         self.jobs = jobs
         self.read_ahead: dict[str, bytes] = {}
         """Bytes `prefetch` read, so `load_document` need not read them again."""
-        self.parsed: dict[str, tuple[Document, bool]] = {}
-        """Documents `prefetch` got ready: path → (document, taken from the cache)."""
+        self.parsed: dict[str, Document] = {}
+        """Documents `prefetch` got ready (from the cache or the pool; both already cached)."""
         self.cache: DocumentCache | None = None
+        self.caches: list[DocumentCache] = []
+        """The parse cache of each project built so far (for ``--verbose``)."""
         self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
 
     def prefetch(self, paths: list[Path]) -> None:
@@ -224,7 +228,7 @@ class Engine:
             if self.cache is not None:
                 cached = self.cache.load(str(path), data)
                 if cached is not None:
-                    self.parsed[str(path)] = (cached, True)
+                    self.parsed[str(path)] = cached
                     continue
             self.read_ahead[str(path)] = data
             todo.append((str(path), data))
@@ -236,9 +240,12 @@ class Engine:
 
         chunk = max(1, len(todo) // (jobs * 4))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for (path, _), document in zip(todo, pool.map(_parse_data, todo, chunksize=chunk)):
-                if document is not None:
-                    self.parsed[path] = (document, False)
+            for (path, data), payload in zip(todo, pool.map(_parse_data, todo, chunksize=chunk)):
+                if payload is None:
+                    continue
+                if self.cache is not None:
+                    self.cache.store_encoded(path, data, payload)
+                self.parsed[path] = decode_document(payload, path, data)
 
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
         """Read and parse one file (or take it from the cache); unreadable → MSL001 issue."""
@@ -247,15 +254,13 @@ class Engine:
             if self.stdin is not None and os.path.abspath(self.stdin[0]) == key:
                 return parse(decode(self.stdin[1].encode("utf-8"), key))
             prefetched = self.parsed.pop(key, None)
-            data = self.read_ahead.pop(key, None)
             if prefetched is not None:
-                document, from_cache = prefetched
-                if self.cache is not None and not from_cache and data is not None:
-                    self.cache.store(key, data, document)
-                return document
+                return prefetched
+            data = self.read_ahead.pop(key, None)
+            asked = data is not None  # prefetch has already looked in the cache
             if data is None:
                 data = read_bytes(path)
-            if self.cache is not None:
+            if self.cache is not None and not asked:
                 cached = self.cache.load(key, data)
                 if cached is not None:
                     return cached
@@ -267,9 +272,22 @@ class Engine:
             self.cache.store(key, data, document)
         return document
 
+    def cache_folder(self, root: Path) -> Path:
+        """Where the parse cache lives: ``--cache-dir``, ``MLSYS_LINT_CACHE_DIR``, the
+        ``cache-dir`` setting, or ``.mlsys-lint-cache`` at the project root."""
+        if self.cache_dir is not None:
+            return self.cache_dir.absolute()
+        if os.environ.get("MLSYS_LINT_CACHE_DIR"):
+            return Path(os.environ["MLSYS_LINT_CACHE_DIR"]).absolute()
+        if self.settings.cache_dir:
+            return (self.settings.folder or root) / self.settings.cache_dir
+        return root / CACHE_DIR_NAME
+
     def build(self, plan: Plan) -> Project:
         unreadable: list[ProjectIssue] = []
-        self.cache = DocumentCache(plan.root) if self.use_cache else None
+        self.cache = DocumentCache(self.cache_folder(plan.root)) if self.use_cache else None
+        if self.cache is not None:
+            self.caches.append(self.cache)
         project = build_project(
             plan.root,
             load_document=lambda p: self.load_document(p, unreadable),
@@ -410,11 +428,12 @@ class Engine:
         return any(code.startswith(c.upper()) or (rule is not None and c == rule.name) for c in codes)
 
 
-def _parse_data(item: tuple[str, bytes]) -> Document | None:
-    """Worker: parse one file's bytes (None when undecodable; the parent reports why)."""
+def _parse_data(item: tuple[str, bytes]) -> bytes | None:
+    """Worker: parse one file's bytes into an encoded document (None when undecodable, the
+    parent then reports why, or when the document cannot be encoded, the parent then parses)."""
     path, data = item
     try:
-        return parse(decode(data, path))
+        return encode_document(parse(decode(data, path)))
     except UnreadableFile:
         return None
 

@@ -29,6 +29,8 @@ def decode(data: bytes, path: str) -> Source:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UnreadableFile(f"file is not valid UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})") from None
+    if "\r" not in text:
+        return Source(path, text, has_bom=has_bom)
     newline = "\r\n" if "\r\n" in text else "\n"
     return Source(path, normalise_newlines(text), has_bom=has_bom, newline=newline)
 
