@@ -23,8 +23,6 @@ from mlsys_lint.project import (
     build_project,
     find_project_root,
     glob_to_regex,
-    subprojects,
-    _discover,
 )
 from mlsys_lint.cache import CACHE_DIR_NAME, DocumentCache, decode_document, encode_document
 from mlsys_lint.reading import UnreadableFile, decode, read_bytes
@@ -155,22 +153,15 @@ def plan_projects(paths: list[Path], settings: Settings, base: Path, virtual: st
         else:
             root = find_project_root(path)
             if root is None:
-                if path.is_dir():
-                    loose = [path / rel for rel in _discover(path, None)]
+                if path.is_dir():  # its loose documents; projects nested in it are not loaded
                     plan = plan_for(path)
-                    plan.loose = (plan.loose or []) + loose
-                    for sub in subprojects(path):
-                        plan_for(sub)
+                    plan.loose = (plan.loose or []) + [path]
                     continue
                 plan = plan_for(path.parent)
                 plan.loose = (plan.loose or []) + [path]
                 plan.targets = (plan.targets or set()) | {str(path)}
                 continue
             plan = plan_for(root)
-            if path.is_dir() and path != root:
-                for sub in subprojects(path):
-                    if sub != root:
-                        plan_for(sub)
         if path.is_file():
             plan.targets = (plan.targets or set()) | {str(path)}
             plan.explicit.append(path)

@@ -19,14 +19,9 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from mlsys_lint.document import Document
+from mlsys_lint.inputs import CONFIG_NAMES, TEXT_SUFFIXES, book_render_list, project_input_files
 from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span
 
-MANUSCRIPT_SUFFIXES = (".qmd", ".md", ".rmd", ".ipynb")
-_TEXT_SUFFIXES = (".qmd", ".md", ".rmd")
-_NOT_RENDERED = {"readme", "license", "licence", "changelog", "news", "contributing", "code_of_conduct",
-                 "copying", "authors", "security", "agents", "claude", "notice"}
-_SKIP_DIRS = {"node_modules", "renv", "venv", ".venv", "site-packages", "_book", "_site", "_freeze", "__pycache__"}
-CONFIG_NAMES = ("_quarto.yml", "_quarto.yaml")
 MERGED_FORMATS = ("pdf", "latex", "epub", "docx", "odt", "typst")
 """Formats for which Quarto merges a book's chapters into one document (one Pandoc run)."""
 
@@ -149,6 +144,10 @@ class Project:
     config_source: Source | None = None
     loose_units: list[Unit] = field(default_factory=list)
     glossary: Any = None
+    rendered: list[str] = field(default_factory=list)
+    """Every file Quarto renders (notebooks too), in reading order; `units` are those read."""
+    nested_projects: list[Path] = field(default_factory=list)
+    """Folders with their own ``_quarto.yml`` that a loose run skipped."""
 
     @property
     def all_units(self) -> list[Unit]:
@@ -305,61 +304,10 @@ def _as_list(value: Any) -> list[Any]:
 # -- what gets rendered -----------------------------------------------------------------
 
 
-@dataclass
-class _Entry:
-    path: str
-    appendix: bool = False
-    part: str | None = None
-    line_hint: str = ""
-
-
-def book_entries(config: dict[str, Any]) -> list[_Entry]:
-    """A book's chapter files in order: chapters (with parts), then appendices."""
-    book = config.get("book") if isinstance(config.get("book"), dict) else {}
-    entries: list[_Entry] = []
-
-    def add(items: Any, appendix: bool, part: str | None) -> None:
-        for item in _as_list(items):
-            if isinstance(item, str):
-                entries.append(_Entry(item, appendix, part, item))
-            elif isinstance(item, dict):
-                if "part" in item:
-                    part_value = str(item["part"])
-                    if part_value.lower().endswith(MANUSCRIPT_SUFFIXES):
-                        entries.append(_Entry(part_value, appendix, part_value, part_value))
-                    add(item.get("chapters"), appendix, part_value)
-                elif "href" in item or "file" in item:
-                    target = str(item.get("href") or item.get("file"))
-                    entries.append(_Entry(target, appendix, part, target))
-                elif "chapters" in item:
-                    add(item.get("chapters"), appendix, part)
-
-    add(book.get("chapters"), False, None)
-    add(book.get("appendices"), True, None)
-    return entries
-
-
-def _website_files(root: Path, config: dict[str, Any], output_dir: str | None) -> list[str]:
-    project = config.get("project") if isinstance(config.get("project"), dict) else {}
-    render = [str(r) for r in _as_list(project.get("render"))]
-    files = _discover(root, output_dir)
-    if not render:
-        return files
-    include = [r for r in render if not r.startswith("!")]
-    exclude = [r[1:] for r in render if r.startswith("!")]
-    chosen = []
-    for rel in files:
-        if include and not any(_glob_match(rel, pattern) for pattern in include):
-            continue
-        if any(_glob_match(rel, pattern) for pattern in exclude):
-            continue
-        chosen.append(rel)
-    return chosen
-
-
 @lru_cache(maxsize=256)
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """A path glob where ``*`` stays within a folder and ``**`` crosses folders."""
+    """A path glob of the linter's own settings (``exclude``, ``per-file-ignores``): ``*``
+    stays within a folder, ``**`` crosses folders, and a folder matches everything below it."""
     pattern = pattern.lstrip("/").removeprefix("./")
     parts = []
     index = 0
@@ -378,47 +326,41 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts) + "(?:/.*)?$")
 
 
-def _glob_match(rel: str, pattern: str) -> bool:
-    return glob_to_regex(pattern).match(rel) is not None
+@dataclass
+class _Entry:
+    path: str
+    appendix: bool = False
+    part: str | None = None
+    line_hint: str = ""
 
 
-def _discover(root: Path, output_dir: str | None, stop_at_subprojects: bool = True) -> list[str]:
-    """Every file Quarto would render on its own below `root`, relative and sorted."""
-    found: list[str] = []
-    skip = set(_SKIP_DIRS)
-    if output_dir:
-        skip.add(output_dir.strip("/"))
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        rel_folder = os.path.relpath(folder, root)
-        dirs[:] = sorted(
-            d for d in dirs
-            if not d.startswith((".", "_")) and d not in skip
-            and not (stop_at_subprojects and any((Path(folder) / d / n).exists() for n in CONFIG_NAMES))
-        )
-        for name in sorted(files):
-            lower = name.lower()
-            if not lower.endswith(_TEXT_SUFFIXES) or name.startswith(("_", ".")):
-                continue
-            if lower.rsplit(".", 1)[0] in _NOT_RENDERED:
-                continue
-            found.append(name if rel_folder == "." else f"{rel_folder}/{name}".replace(os.sep, "/"))
-    return found
+def _rendered_entries(root: Path, config: dict[str, Any], kind: str) -> list[_Entry]:
+    """The files Quarto renders in a project: a book's in reading order, others by path.
+
+    A book without chapters (which Quarto refuses to render) is read as a plain project.
+    """
+    if kind == "book":
+        items = book_render_list(root, config)
+        if items:
+            return [_Entry(item.path, item.appendix, item.part, item.path) for item in items]
+    project = config.get("project") if isinstance(config.get("project"), dict) else {}
+    render = [str(r) for r in _as_list(project.get("render")) if r is not None] if kind != "book" else []
+    output_dir = project.get("output-dir") if isinstance(project.get("output-dir"), str) else None
+    return [_Entry(rel) for rel in project_input_files(root, render, output_dir)]
 
 
-def subprojects(root: Path) -> list[Path]:
-    """Folders below `root` (not `root` itself) that hold their own `_quarto.yml`."""
-    found = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
-        if Path(folder) != root and any(name in files for name in CONFIG_NAMES):
-            found.append(Path(folder))
-            dirs[:] = []
-    return found
+def loose_documents(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The documents in a folder outside any Quarto project, and the nested projects skipped.
+
+    The folder is walked as Quarto walks a project folder, but a folder holding its own
+    ``_quarto.yml`` is a project of its own: it is neither walked nor loaded.
+    """
+    nested: list[str] = []
+    files = [folder / rel for rel in project_input_files(folder, nested=nested)]
+    return files, sorted(Path(path) for path in nested)
 
 
 # -- building ---------------------------------------------------------------------------
-
-Loader = Callable[[Path], "Document | ProjectIssue"]
 
 
 def build_project(
@@ -433,8 +375,10 @@ def build_project(
 ) -> Project:
     """Assemble a project: read its config, pick and parse its files, follow includes.
 
-    `prefetch`, when given, receives every rendered file's path before any is loaded
-    (the engine uses it to parse them in parallel).
+    `loose_files` (files, or folders to take loose documents from) builds a project of
+    documents outside any Quarto project, each its own namespace. `prefetch`, when given,
+    receives every rendered file's path before any is loaded (the engine uses it to parse
+    them in parallel).
     """
     config: dict[str, Any] = {}
     source = None
@@ -447,41 +391,36 @@ def build_project(
         config, source = load_config(config_path, profiles or _env_profiles())
     project_section = config.get("project") if isinstance(config.get("project"), dict) else {}
     kind = str(project_section.get("type") or ("book" if isinstance(config.get("book"), dict) else "default"))
+    nested: list[Path] = []
     if loose_files is not None:
         kind = "loose"
-    output_dir = project_section.get("output-dir") if isinstance(project_section.get("output-dir"), str) else None
-    issues: list[ProjectIssue] = []
-    entries: list[_Entry]
-    if loose_files is not None:
-        entries = [_Entry(str(p)) for p in loose_files]
-    elif kind == "book":
-        entries = book_entries(config)
-        if not entries:
-            entries = [_Entry(rel) for rel in _discover(root, output_dir)]
+        entries = []
+        for given in loose_files:
+            found, skipped = loose_documents(given) if given.is_dir() else ([given], [])
+            entries.extend(_Entry(str(path)) for path in found)
+            nested.extend(skipped)
     else:
-        entries = [_Entry(rel) for rel in _website_files(root, config, output_dir)]
+        entries = _rendered_entries(root, config, kind)
     project = Project(root=root, kind=kind, config=config, config_path=config_path, units=[], documents={},
-                      issues=issues, targets=targets, config_source=source)
+                      targets=targets, config_source=source, nested_projects=nested)
+    paths = [Path(os.path.normpath(entry.path if loose_files is not None else root / entry.path)) for entry in entries]
     if prefetch is not None:
-        prefetch([Path(os.path.normpath(entry.path if loose_files is not None else root / entry.path))
-                  for entry in entries])
+        prefetch([path for path in paths if path.suffix.lower() in TEXT_SUFFIXES])
     seen: set[str] = set()
-    for entry in entries:
-        path = Path(os.path.normpath(entry.path if loose_files is not None else root / entry.path))
+    for entry, path in zip(entries, paths):
         key = str(path)
         if key in seen:
             continue
         seen.add(key)
-        if path.suffix.lower() not in _TEXT_SUFFIXES and loose_files is None:
-            if not _exists(path) and source is not None:
-                issues.append(_missing_chapter(source, entry))
-            continue
         if not _exists(path) and loose_files is None:
             if not entry.line_hint and os.path.islink(path):  # found by walking the folder, not listed
-                issues.append(ProjectIssue("MSL001", f"cannot read file: it {_absent(path)}",
-                                           Span(str(path), 1, 1, 1, 1)))
+                project.issues.append(ProjectIssue("MSL001", f"cannot read file: it {_absent(path)}",
+                                                   Span(str(path), 1, 1, 1, 1)))
             elif source is not None:
-                issues.append(_missing_chapter(source, entry, path))
+                project.issues.append(_missing_chapter(source, entry, path))
+            continue
+        project.rendered.append(key)
+        if path.suffix.lower() not in TEXT_SUFFIXES:
             continue
         doc = load_document(path)
         if doc is None:

