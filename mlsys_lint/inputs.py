@@ -320,6 +320,9 @@ def project_input_files(root: Path, render: list[str] | None = None, output_dir:
     """
     base = os.path.abspath(root)
     ignores = list(_HIDDEN_IGNORE_GLOBS)
+    output = os.path.normpath(os.path.join(base, output_dir)) if output_dir else base
+    if output == base:  # projectContext: an output-dir that is the project folder means none
+        output_dir = None
     if render:
         included, excluded = resolve_path_globs(base, render, ignores + ([output_dir] if output_dir else []))
         gone = set(excluded)
@@ -330,8 +333,8 @@ def project_input_files(root: Path, render: list[str] | None = None, output_dir:
             found.extend(_walk_dir(base, path) if os.path.isdir(path) else [path])
     else:
         found = list(_walk_dir(base, base, nested))
-    output = os.path.normpath(os.path.join(base, output_dir)) + "/" if output_dir else None
-    files = {path for path in found if (output is None or not (os.path.dirname(path) + "/").startswith(output))
+    inside = output_dir is not None and output.startswith(base + "/")  # addFile: only an output folder inside
+    files = {path for path in found if not (inside and (os.path.dirname(path) + "/").startswith(output + "/"))
              and renders(path)}
     files -= {path for path in files if _jupyter_intermediate(path)}
     return sorted(os.path.relpath(path, base).replace(os.sep, "/") for path in files)

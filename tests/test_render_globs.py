@@ -230,3 +230,9 @@ def test_file_in_a_nested_project_is_checked_with_its_project(tmp_path: Path) ->
     write_files(tmp_path, {"top.qmd": "# T\n", "sub/_quarto.yml": "project:\n  type: book\nbook:\n  chapters: [i.qmd]\n",
                            "sub/i.qmd": "```\n"})
     assert found(lint(tmp_path, select=["MSL"], paths=[tmp_path / "sub"]), tmp_path) == [("MSL002", "sub/i.qmd", 1, 1)]
+
+
+@pytest.mark.parametrize("output_dir", [".", "./", "../elsewhere"])
+def test_project_context_output_dir_that_is_not_a_subfolder_hides_nothing(tmp_path: Path, output_dir: str) -> None:
+    write_files(tmp_path / "site", {"index.qmd": "# I\n", "sub/a.qmd": "# A\n"})
+    assert project_input_files(tmp_path / "site", None, output_dir) == ["index.qmd", "sub/a.qmd"]
