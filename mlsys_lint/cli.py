@@ -77,6 +77,7 @@ def _project_options(function):
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", help="Colour output.")
 @click.option("--stdin-filename", help="Name of the file read from standard input (with the path -).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--list-files", is_flag=True, help="List the documents in reading order with their namespace, and exit.")
 def check(paths: tuple[str, ...], **options: Any) -> None:
     """Lint the project around PATHS (default: the current folder)."""
     sys.exit(_guard(lambda: _check(list(paths), options), options.get("debug", False)))
@@ -164,6 +165,10 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
     engine = Engine(settings, rules, stdin=stdin, use_cache=not options.get("no_cache"),
                     jobs=options.get("jobs"), cache_dir=Path(options["cache_dir"]) if options.get("cache_dir") else None)
     path_list = [Path(p) for p in paths]
+    if options.get("list_files"):
+        for project in engine.projects(path_list):
+            click.echo("\n".join(project.listing(_rel)))
+        return EXIT_CLEAN
     result = _run_with_progress(engine, path_list, bool(options.get("quiet")))
     if options.get("verbose"):
         _report_cache(engine)
@@ -435,7 +440,9 @@ def _report(result, diagnostics, settings: Settings, options: dict[str, Any], st
     sources = {_rel(path): source.text.split("\n") for path, source in result.sources.items()}
     report = Report(diagnostics=diagnostics, rules=result.rules, files=[_rel(f) for f in result.files],
                     tool_version=__version__, fail_on=settings.fail_on, sources=sources, color=color,
-                    statistics=bool(options.get("statistics")), stale_baseline=stale, fixed=fixed, elapsed=elapsed)
+                    statistics=bool(options.get("statistics")), stale_baseline=stale, fixed=fixed, elapsed=elapsed,
+                    rendered=result.rendered, checked=result.checked,
+                    skipped_projects=[_rel(str(path)) + "/" for path in result.nested_projects])
     if options.get("statistics") and output_format in ("full", "concise"):
         output_format = "grouped"
     render = renderer(output_format)

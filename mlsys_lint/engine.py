@@ -182,6 +182,12 @@ class RunResult:
     projects: list[Project]
     rules: dict[str, Rule]
     sources: dict[str, Source]
+    rendered: int = 0
+    """Documents Quarto renders in these projects (or loose documents found)."""
+    checked: int = 0
+    """Of those, the documents read and reported on."""
+    nested_projects: list[Path] = field(default_factory=list)
+    """Quarto projects inside a folder linted as loose documents, not loaded."""
 
 
 class Engine:
@@ -314,9 +320,13 @@ class Engine:
         except GlossaryError as error:
             raise ConfigError(str(error)) from None
 
-    def run(self, paths: list[Path]) -> RunResult:
+    def projects(self, paths: list[Path]) -> list[Project]:
+        """The projects `paths` name, built (files read and parsed), without running rules."""
         virtual = os.path.abspath(self.stdin[0]) if self.stdin is not None else None
-        projects = [self.build(plan) for plan in plan_projects(paths, self.settings, self.base, virtual)]
+        return [self.build(plan) for plan in plan_projects(paths, self.settings, self.base, virtual)]
+
+    def run(self, paths: list[Path]) -> RunResult:
+        projects = self.projects(paths)
         diagnostics: list[Diagnostic] = []
         files: list[str] = []
         sources: dict[str, Source] = {}
@@ -333,7 +343,11 @@ class Engine:
                 sources.setdefault(path, source)
             if project.config_source is not None:
                 sources[project.config_source.path] = project.config_source
-        return RunResult(diagnostics, files, projects, self.rules, sources)
+        return RunResult(diagnostics, files, projects, self.rules, sources,
+                         rendered=sum(len(project.rendered) for project in projects),
+                         checked=sum(1 for project in projects for unit in project.all_units
+                                     if _is_target(project, unit.path)),
+                         nested_projects=[path for project in projects for path in project.nested_projects])
 
     def check(self, project: Project) -> list[Diagnostic]:
         """Run every selected rule on one project; suppress, filter and order the findings."""

@@ -183,6 +183,29 @@ class Project:
             return [footnote_scope(self.units)] + [footnote_scope([unit]) for unit in self.loose_units]
         return [footnote_scope([unit]) for unit in self.all_units]
 
+    def listing(self, show: Callable[[str], str] = str) -> list[str]:
+        """The documents in reading order, one line each, with the namespace their labels live in.
+
+        Included files follow the document that includes them; documents Quarto renders but
+        the linter does not read (notebooks) and nested projects a loose run skipped are
+        listed too, so that a user sees why a page is or is not checked.
+        """
+        namespace = {"book": "book (shared by all chapters)", "loose": "its own (loose document)"}.get(
+            self.kind, "its own (page)")
+        units = {unit.path: unit for unit in self.all_units}
+        where = show(str(self.config_path)) if self.config_path is not None else f"{show(str(self.root))} (no _quarto.yml)"
+        lines = [f"# {where}: {self.kind}, {len(self.rendered)} documents rendered, {len(self.units)} checked"]
+        for path in self.rendered + [unit.path for unit in self.loose_units]:
+            unit = units.get(path)
+            if unit is None:
+                lines.append(f"{show(path)}  not checked: not a Markdown document")
+                continue
+            lines.append(f"{show(path)}  namespace: {namespace if unit in self.units else 'its own (named file)'}")
+            included = dict.fromkeys(doc.path for doc in unit.documents[1:])
+            lines.extend(f"  {show(child)}  included in {show(path)}" for child in included)
+        lines.extend(f"{show(str(folder))}/  not checked: a Quarto project of its own" for folder in self.nested_projects)
+        return lines
+
     def file_order(self) -> dict[str, int]:
         """Position of every file in reading order (units, then what they include)."""
         order: dict[str, int] = {}

@@ -13,8 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from lintkit import found, lint, write_files
+from mlsys_lint.cli import main
 from mlsys_lint.config import Settings
 from mlsys_lint.document import parse
 from mlsys_lint.engine import Engine, load_rules, select_rules
@@ -236,3 +238,42 @@ def test_file_in_a_nested_project_is_checked_with_its_project(tmp_path: Path) ->
 def test_project_context_output_dir_that_is_not_a_subfolder_hides_nothing(tmp_path: Path, output_dir: str) -> None:
     write_files(tmp_path / "site", {"index.qmd": "# I\n", "sub/a.qmd": "# A\n"})
     assert project_input_files(tmp_path / "site", None, output_dir) == ["index.qmd", "sub/a.qmd"]
+
+
+# -- saying what was read ----------------------------------------------------------------------
+
+
+def run_cli(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(cwd)
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def test_summary_says_documents_rendered_and_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files(tmp_path, {"_quarto.yml": "project:\n  type: website\n  render: ['*.qmd']\n", "index.qmd": "# I\n",
+                           "a/b/c/deep.qmd": "# D\n", "nb.ipynb": "{}\n"})
+    result = run_cli(["--format", "grouped", "--no-cache"], tmp_path, monkeypatch)
+    assert result.output.splitlines() == ["All checks passed.", "Checked 2 of the 2 documents Quarto renders here."]
+    result = run_cli(["--format", "json", "--no-cache"], tmp_path, monkeypatch)
+    assert '"documents": {\n      "rendered": 2,\n      "checked": 2\n    }' in result.output
+
+
+def test_list_files_prints_reading_order_namespaces_and_what_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files(tmp_path, {"_quarto.yml": "project:\n  type: book\nbook:\n  chapters: [index.qmd, nb.ipynb, b.qmd]\n",
+                           "index.qmd": "{{< include _part.qmd >}}\n", "_part.qmd": "text\n", "nb.ipynb": "{}\n",
+                           "b.qmd": "# B\n"})
+    result = run_cli(["--list-files", "--no-cache"], tmp_path, monkeypatch)
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "# _quarto.yml: book, 3 documents rendered, 2 checked",
+        "index.qmd  namespace: book (shared by all chapters)",
+        "  _part.qmd  included in index.qmd",
+        "nb.ipynb  not checked: not a Markdown document",
+        "b.qmd  namespace: book (shared by all chapters)",
+    ]
+
+
+def test_loose_run_names_the_nested_projects_it_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files(tmp_path, {"notes.qmd": "# N\n", "book/_quarto.yml": "book: [broken\n", "book/a.qmd": "# A\n"})
+    result = run_cli(["--format", "grouped", "--no-cache"], tmp_path, monkeypatch)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == "Skipped 1 Quarto project inside this folder (book/): run mlsys-lint in each."

@@ -46,6 +46,25 @@ class Report:
     stale_baseline: list[dict] = field(default_factory=list)
     fixed: int = 0
     elapsed: float = 0.0
+    rendered: int | None = None
+    """Documents Quarto renders in the projects run (None: not counted)."""
+    checked: int = 0
+    """Of those, the documents checked (notebooks are not read; pre-commit checks a few)."""
+    skipped_projects: list[str] = field(default_factory=list)
+    """Quarto projects inside a folder linted as loose documents, not loaded."""
+
+
+def coverage(report: Report) -> list[str]:
+    """Summary lines saying what was read: documents checked of those Quarto renders, projects skipped."""
+    lines = []
+    if report.rendered is not None:
+        lines.append(f"Checked {report.checked} of the {report.rendered} documents Quarto renders here.")
+    if report.skipped_projects:
+        shown = ", ".join(report.skipped_projects[:3]) + (", …" if len(report.skipped_projects) > 3 else "")
+        count = len(report.skipped_projects)
+        lines.append(f"Skipped {count} Quarto project{'s' if count != 1 else ''} inside this folder ({shown}): "
+                     "run mlsys-lint in each.")
+    return lines
 
 
 def renderer(name: str) -> Callable[[Report, TextIO], None]:

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlsys_lint.model import Diagnostic, Severity
-from mlsys_lint.report import Report, doc_url
+from mlsys_lint.report import Report, coverage, doc_url
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -59,6 +59,8 @@ def _summary(console: Console, report: Report) -> None:
     diagnostics = report.diagnostics
     if not diagnostics:
         console.print(f"[bold green]All checks passed[/bold green] ({len(report.files)} files).")
+        for line in coverage(report):
+            console.print(escape(line))
         return
     counts = Counter(d.code for d in diagnostics)
     files = Counter((d.code, d.span.path) for d in diagnostics)
@@ -82,5 +84,7 @@ def _summary(console: Console, report: Report) -> None:
     tail = f"; {fixable} fixable with --fix" if fixable else ""
     console.print(f"\nFound {len(diagnostics)} findings ({', '.join(parts)}) in "
                   f"{len({d.span.path for d in diagnostics})} files ({len(report.files)} manuscript files checked){tail}.")
+    for line in coverage(report):
+        console.print(escape(line))
     if report.fixed:
         console.print(f"Fixed {report.fixed} findings.")

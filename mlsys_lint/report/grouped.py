@@ -13,7 +13,7 @@ from collections import Counter
 from typing import TextIO
 
 from mlsys_lint.model import Diagnostic, Severity
-from mlsys_lint.report import Report
+from mlsys_lint.report import Report, coverage
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -45,6 +45,7 @@ def summary(report: Report) -> list[str]:
             lines.append(f"{fixable} fixable with --fix.")
     else:
         lines.append("All checks passed.")
+    lines.extend(coverage(report))
     if report.fixed:
         lines.append(f"Fixed {_plural(report.fixed, 'finding')}.")
     if report.stale_baseline:

@@ -27,6 +27,8 @@ def build(report: Report) -> dict[str, Any]:
             "fixed": report.fixed,
             "by_rule": dict(sorted(Counter(d.code for d in report.diagnostics).items())),
             "stale_baseline_entries": len(report.stale_baseline),
+            **({"documents": {"rendered": report.rendered, "checked": report.checked}}
+               if report.rendered is not None else {}),
         },
         "diagnostics": [
             {
