@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import re
 from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,11 +100,13 @@ class Condition:
     clauses: tuple[tuple[bool, str, tuple[str, ...]], ...] = ()
 
     def visible(self, fmt: str, profile: str) -> bool:
-        """Whether the content shows when rendering `fmt` with `profile` active."""
+        """Whether the content shows when rendering output format `fmt` (as configured,
+        ``titlepage-pdf`` too) with `profile` active (Quarto's ``propertiesMatch``)."""
         for visible, attribute, values in self.clauses:
-            kind = "format" if attribute.endswith("format") else "profile"
-            actual = fmt if kind == "format" else profile
-            matched = any(_format_matches(actual, v) if kind == "format" else actual == v for v in values)
+            if attribute.endswith("format"):
+                matched = any(format_is(fmt, value) for value in values)
+            else:
+                matched = profile in values
             shown = matched if attribute.startswith("when") else not matched
             if shown != visible:
                 return False
@@ -113,11 +116,14 @@ class Condition:
         """True when no format/profile shows both pieces of content."""
         if not self.clauses or not other.clauses:
             return False
-        formats = {"html", "pdf", "epub", "docx", "typst", "revealjs", "gfm", "other"}
+        formats = {"html", "pdf", "beamer", "epub", "docx", "typst", "revealjs", "gfm", "dashboard", "other"}
         profiles = {"", "other"}
         for cond in (self, other):
             for _, attribute, values in cond.clauses:
-                (formats if attribute.endswith("format") else profiles).update(values)
+                if attribute.endswith("format"):
+                    formats.update(value for value in values if value in PANDOC_FORMATS)
+                else:
+                    profiles.update(values)
         return not any(
             self.visible(f, p) and other.visible(f, p) for f in formats for p in profiles
         )
@@ -126,17 +132,60 @@ class Condition:
         return Condition(self.clauses + clauses)
 
 
-_FORMAT_ALIASES = {
-    "html": {"html", "html4", "html5", "revealjs", "dashboard"},
-    "latex": {"latex", "pdf", "beamer"},
-    "pdf": {"latex", "pdf", "beamer"},
-    "epub": {"epub", "epub2", "epub3"},
-    "markdown": {"markdown", "gfm", "commonmark", "markdown_strict"},
-}
+PANDOC_FORMATS = frozenset("""
+    asciidoc asciidoctor beamer biblatex bibtex chunkedhtml commonmark commonmark_x context csljson docbook
+    docbook4 docbook5 docx dokuwiki dzslides epub epub2 epub3 fb2 gfm haddock html html4 html5 icml ipynb jats
+    jats_archiving jats_articleauthoring jats_publishing jira json latex man markdown markdown_github
+    markdown_mmd markdown_phpextra markdown_strict markua mediawiki ms muse native odt opendocument opml org
+    pdf plain pptx revealjs rst rtf s5 slideous slidy tei texinfo textile typst xwiki zimwiki md
+    dashboard email""".split())
+"""Quarto's built-in output formats (``format-aliases.yml`` ``pandoc-all`` plus dashboard, email)."""
+_WRITER = {"pdf": "latex", "dashboard": "html", "email": "html", "md": "markdown"}
+_LATEX = ("latex", "beamer", "pdf")
+_EPUB = ("epub", "epub2", "epub3")
+_HTML = ("html", "html4", "html5", *_EPUB, "s5", "dzslides", "slidy", "slideous", "revealjs")
+_MARKDOWN = ("markdown", "markdown_github", "markdown_mmd", "markdown_phpextra", "markdown_strict", "gfm",
+             "commonmark", "commonmark_x", "markua")
 
 
-def _format_matches(actual: str, wanted: str) -> bool:
-    return actual == wanted or actual in _FORMAT_ALIASES.get(wanted, ())
+def base_format(name: str) -> str:
+    """Quarto's ``parseFormatString(name).baseFormat``: ``titlepage-pdf`` → ``pdf``,
+    ``html+smart`` → ``html``, ``acm-2023-pdf`` → ``pdf``, ``gfm-raw_html`` → ``gfm``."""
+    first = re.split(r"[+-]", name, maxsplit=1)[0]
+    if first in PANDOC_FORMATS or name.endswith(".lua"):
+        return first
+    last = ("hugo-md" if name == "hugo" else name).rsplit("-", 1)[-1]
+    first = re.split(r"[+-]", last, maxsplit=1)[0]
+    return first if first in PANDOC_FORMATS else last
+
+
+def format_is(output: str, wanted: str) -> bool:
+    """Whether rendering to output format `output` (any configured name) counts as format
+    `wanted` in ``when-format``/``unless-format``: Quarto's ``quarto.format.is_format``.
+
+    The Pandoc writer must be `wanted`, or `wanted` an alias: ``latex``/``pdf`` (LaTeX,
+    beamer), ``html`` (HTML, EPUB, HTML slides), ``html:js`` (not EPUB), ``epub*``,
+    ``markdown`` (its flavours), ``odt``/``opendocument``, ``asciidoc``; ``dashboard``,
+    ``email`` and ``gfm`` name the base format, ``hugo-md`` the whole name.
+    """
+    base = base_format(output)
+    writer = _WRITER.get(base, base)
+    if writer == wanted:
+        return True
+    aliases = {"latex": _LATEX, "pdf": _LATEX, "odt": ("odt", "opendocument"), "opendocument": ("odt", "opendocument"),
+               "html": _HTML, "markdown": _MARKDOWN, "asciidoc": ("asciidoc", "asciidoctor"),
+               "asciidoctor": ("asciidoc", "asciidoctor"), "ipynb": ("ipynb",)}
+    if wanted in aliases:
+        return writer in aliases[wanted]
+    if "epub" in wanted:
+        return writer in _EPUB
+    if wanted == "html:js":
+        return writer in _HTML and writer not in _EPUB
+    if wanted in ("dashboard", "email", "gfm"):
+        return base == wanted
+    if wanted in ("hugo-md", "hugo"):
+        return output in ("hugo-md", "hugo")
+    return False
 
 
 @dataclass

@@ -20,7 +20,7 @@ import yaml
 
 from mlsys_lint.document import Document
 from mlsys_lint.inputs import CONFIG_NAMES, TEXT_SUFFIXES, book_render_list, project_input_files
-from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span
+from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span, base_format
 
 MERGED_FORMATS = ("pdf", "latex", "epub", "docx", "odt", "typst")
 """Formats for which Quarto merges a book's chapters into one document (one Pandoc run)."""
@@ -138,6 +138,8 @@ class Project:
     crossref_types: frozenset[str] = CROSSREF_TYPES
     float_types: frozenset[str] = FLOAT_TYPES
     formats: frozenset[str] = frozenset({"html"})
+    """Base formats built (``pdf`` for ``titlepage-pdf``); `format_names` as configured."""
+    format_names: tuple[str, ...] = ("html",)
     issues: list[ProjectIssue] = field(default_factory=list)
     targets: set[str] | None = None
     options: dict[str, Any] = field(default_factory=dict)
@@ -453,7 +455,7 @@ def build_project(
         project.units.append(unit)
         _follow_includes(project, unit, doc, [doc.path], load_document, Path(doc.path).parent)
     project.crossref_types, project.float_types = _crossref_types(project)
-    project.formats = _formats(project)
+    _formats(project)
     return project
 
 
@@ -588,19 +590,21 @@ def _crossref_types(project: Project) -> tuple[frozenset[str], frozenset[str]]:
     return CROSSREF_TYPES | custom, FLOAT_TYPES | custom
 
 
-def _formats(project: Project) -> frozenset[str]:
-    formats: set[str] = set()
-    for meta in [project.config] + [unit.document.front_matter for unit in project.units]:
-        fmt = meta.get("format") if isinstance(meta, dict) else None
-        if isinstance(fmt, dict):
-            formats.update(str(k) for k in fmt)
-        elif isinstance(fmt, str):
-            formats.add(fmt)
-    if not formats:
-        formats.add("html")
-    return frozenset(_canonical_format(f) for f in formats)
+def _formats(project: Project) -> None:
+    names = format_names(project.config, *(unit.document.front_matter for unit in project.units))
+    project.format_names = tuple(names)
+    project.formats = frozenset(base_format(name) for name in names)
 
 
-def _canonical_format(name: str) -> str:
-    name = re.split(r"[+\-]", name, maxsplit=1)[0] if not name.startswith("html") else "html"
-    return name
+def format_names(*metadata: Any) -> list[str]:
+    """The output formats that `format:` keys name (``html``, ``titlepage-pdf`` …), sorted; html when none."""
+    names: set[str] = set()
+    for meta in metadata:
+        value = meta.get("format") if isinstance(meta, dict) else None
+        if isinstance(value, dict):
+            names.update(str(key) for key in value)
+        elif isinstance(value, list):
+            names.update(str(item) for item in value if isinstance(item, (str, int)))
+        elif isinstance(value, str):
+            names.add(value)
+    return sorted(names) or ["html"]

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Iterable
 
 from mlsys_lint.model import Condition, Float, Label, Reference, Span
 
+from mlsys_lint.project import format_names
+
 if TYPE_CHECKING:
     from mlsys_lint.document import Document
     from mlsys_lint.project import Project, Unit
@@ -322,19 +324,11 @@ def top_level(entry: FloatEntry) -> bool:
     return entry.definition is not None and entry.float.parent is None
 
 
-def output_formats(project: "Project", unit: "Unit") -> frozenset[str]:
-    """The formats a unit is rendered to: the book's, or the project's plus the page's own."""
+def output_formats(project: "Project", unit: "Unit") -> tuple[str, ...]:
+    """The formats a unit is rendered to, as configured: the book's, or the project's plus the page's own."""
     if project.is_book:
-        return project.formats
-    names: set[str] = set()
-    for meta in (project.config, unit.document.front_matter):
-        value = meta.get("format") if isinstance(meta, dict) else None
-        if isinstance(value, dict):
-            names.update(str(key) for key in value)
-        elif isinstance(value, str):
-            names.add(value)
-    canonical = {"html" if name.startswith("html") else re.split(r"[+\-]", name, maxsplit=1)[0] for name in names}
-    return frozenset(canonical or {"html"})
+        return project.format_names
+    return tuple(format_names(project.config, unit.document.front_matter))
 
 
 def relative(path: str, root: Path) -> str:

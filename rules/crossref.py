@@ -7,7 +7,7 @@ from functools import lru_cache
 import re
 from typing import Any, Iterator
 
-from mlsys_lint.model import Condition, Label, Violation
+from mlsys_lint.model import Condition, Label, Violation, format_is
 from mlsys_lint.plugin import rule
 from mlsys_lint.project import Project
 from mlsys_lint.xref import (
@@ -22,7 +22,6 @@ from mlsys_lint.xref import (
     site,
 )
 
-_LATEX = ("latex", "pdf", "beamer")
 _NOT_LATEX = ("html", "epub", "docx", "typst", "revealjs", "gfm")
 _TEX_REFS = {"ref", "autoref", "cref", "Cref", "pageref", "eqref", "nameref", "label"}
 _BOOKDOWN_TYPES = {"fig": "fig", "tab": "tbl", "tbl": "tbl", "eq": "eq", "sec": "sec", "lst": "lst", "thm": "thm",
@@ -329,7 +328,7 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
         numbered = {d.type for definitions in space.definitions.values() for d in definitions if d.float is not None}
         types = project.crossref_types
         for unit in space.units:
-            latex_only = all(fmt in _LATEX for fmt in output_formats(project, unit))
+            latex_only = all(format_is(fmt, "latex") for fmt in output_formats(project, unit))
             for doc in unit.documents:
                 yield from _bookdown_refs(doc)
                 if not latex_only:
