@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import yaml
 
@@ -443,15 +443,70 @@ def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, he
 
 
 _CODE_CAPTION = re.compile(r"\bcaption\s*=|\b(?:tab_caption|set_caption)\s*\(")
+_CODE_BLOCK_COMMENTS = {"julia": ("#=", "=#"), **{language: ("/*", "*/") for language in (
+    "c", "cpp", "c++", "css", "java", "js", "javascript", "ojs", "go", "rust", "scala", "kotlin", "swift",
+    "typescript", "ts", "csharp", "c#", "php", "dot", "groovy")}}
+
+
+def code_lines(parser: "_Parser", cell: "Cell", skip: set[int] = frozenset()) -> Iterator[tuple[int, str]]:
+    """``(line index, text)`` of a cell body's lines with the language's comments blanked.
+
+    Nothing in a comment is code: it prints nothing into the document, so it defines no
+    label and sets no caption. Quotes are respected (``"#"`` is no comment); block
+    comments (``#= … =#``, ``/* … */``) may span lines. Lines in `skip` are left out.
+    """
+    token = _TOKEN_FOR.get(cell.language, "#")
+    block = _CODE_BLOCK_COMMENTS.get(cell.language)
+    in_block = False
+    for index in range(cell.first_line, min(cell.last_line - 1, len(parser.lines))):
+        line = parser.lines[index]
+        kept, in_block = _uncommented(line, token, block, in_block)
+        if index not in skip:
+            yield index, kept
+
+
+def _uncommented(line: str, token: str, block: tuple[str, str] | None, in_block: bool) -> tuple[str, bool]:
+    """`line` with comments blanked, and whether a block comment is still open after it."""
+    out = list(line)
+    quote = None
+    i = 0
+    while i < len(line):
+        if in_block:
+            close = line.find(block[1], i)
+            stop = len(line) if close == -1 else close + len(block[1])
+            out[i:stop] = " " * (stop - i)
+            i, in_block = stop, close == -1
+            continue
+        char = line[i]
+        if quote is not None:
+            if char == "\\":
+                i += 2
+                continue
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif block is not None and line.startswith(block[0], i):
+            in_block = True
+            continue
+        elif line.startswith(token, i):
+            out[i:] = " " * (len(line) - i)
+            break
+        i += 1
+    return "".join(out), in_block
 
 
 def _caption_in_code(parser: "_Parser", cell: "Cell") -> Text | None:
     """A table caption the cell's code sets (``kable(caption = …)``, gt ``tab_caption()``, pandas
     ``set_caption()``): Quarto takes it from the table the code prints."""
-    match = _CODE_CAPTION.search(parser.text, cell.start, cell.end)
-    if match is None:
+    if _CODE_CAPTION.search(parser.text, cell.start, cell.end) is None:
         return None
-    return Text(match.group(), match.start(), match.end(), parser.doc.source, computed=True)
+    for index, code in code_lines(parser, cell):
+        match = _CODE_CAPTION.search(code)
+        if match is not None:
+            start = parser.starts[index] + match.start()
+            return Text(match.group(), start, start + len(match.group()), parser.doc.source, computed=True)
+    return None
 
 
 def _header_value(text: str, value: str, span: tuple[int, int]) -> Any:
@@ -463,12 +518,14 @@ _OUTPUT_LABEL = re.compile(r"\{#([A-Za-z]+-[\w\-:.]*)[^{}\n]*\}")
 
 
 def _output_labels(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, condition, block: int) -> None:
-    """Labels the code prints into its Markdown output (``kable(caption = "Cars {#tbl-cars}")``)."""
-    option_lines = {line.index for line in parsed.lines}
-    for index in range(cell.first_line, min(cell.last_line - 1, len(parser.lines))):
-        if index in option_lines or "{#" not in parser.lines[index]:
+    """Labels the code prints into its Markdown output (``kable(caption = "Cars {#tbl-cars}")``);
+    never from the option lines or a comment."""
+    if parser.text.find("{#", cell.start, cell.end) == -1:
+        return
+    for index, code in code_lines(parser, cell, skip={line.index for line in parsed.lines}):
+        if "{#" not in code:
             continue
-        for match in _OUTPUT_LABEL.finditer(parser.lines[index]):
+        for match in _OUTPUT_LABEL.finditer(code):
             start = parser.starts[index] + match.start(1)
             parser.doc.add_label(match.group(1), "output", start, start + len(match.group(1)), condition, block=block)
 

@@ -924,7 +924,8 @@ class _Parser:
         start, end = self.starts[first], self.line_end(last)
         if self.text.find("\\caption", start, end) == -1 or not _RAW_TABULAR.search(self.text, start, end):
             return
-        match = _RAW_TABLE_LABEL.search(self.text, start, end)
+        match = next((m for m in _RAW_TABLE_LABEL.finditer(self.text, start, end) if not _in_tex_comment(self.text, m.start())),
+                     None)
         if match:
             group = 1 if match.group(1) else 2
             self.doc.add_label(match.group(group), "raw-latex", match.start(group), match.end(group),
@@ -1315,6 +1316,12 @@ def _lone_image(text: str, start: int, end: int, result: ScanResult, in_containe
     if before == "[" and after.startswith("](") and after.endswith(")"):
         return image
     return None
+
+
+def _in_tex_comment(text: str, offset: int) -> bool:
+    """Whether `offset` stands after an unescaped ``%`` on its line (a LaTeX comment)."""
+    line = text[text.rfind("\n", 0, offset) + 1 : offset]
+    return re.search(r"(?<!\\)%", line) is not None
 
 
 def _unquote(value: str) -> str:
