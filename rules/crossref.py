@@ -71,31 +71,65 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
     ```
     """
     bib = bibliography_keys(project)
+    elsewhere = _definitions_by_page(project)
     for space in namespaces(project):
+        cross_page: dict[str, list[CrossRef]] = {}
         for ref in space.references:
             definitions = space.lookup(ref.key)
             if not definitions:
-                if ref.reference.key not in bib:
-                    yield Violation(ref.span, _unresolved_message(project, space, ref), subject=ref.key)
+                if ref.reference.key in bib:
+                    continue
+                if space.kind == "page" and ref.key in elsewhere and _suggestion(space, ref.key) is None:
+                    cross_page.setdefault(ref.type, []).append(ref)
+                    continue
+                yield Violation(ref.span, _unresolved_message(space, ref), subject=ref.key)
                 continue
             missing = _formats_without(ref.reference.condition, definitions, output_formats(project, ref.unit))
             if missing:
                 shown = " or ".join(sorted({_shown_for(d.condition) for d in definitions}))
                 yield Violation(ref.span, f"`@{ref.reference.key}` does not resolve in {', '.join(missing)} output: "
                                           f"`{ref.key}` is defined only in content shown {shown}", subject=ref.key)
+        for kind, refs in cross_page.items():
+            yield Violation(refs[0].span, _cross_page_message(project, kind, refs, elsewhere), subject=refs[0].key)
 
 
-def _unresolved_message(project: Project, space: Namespace, ref: CrossRef) -> str:
+def _unresolved_message(space: Namespace, ref: CrossRef) -> str:
     message = f"`@{ref.reference.key}` does not resolve: no label `{ref.key}` in {space.describe()}"
     suggestion = _suggestion(space, ref.key)
-    if suggestion:
-        return f"{message} (did you mean @{suggestion}?)"
-    elsewhere = [d for other in namespaces(project) if other is not space for d in other.definitions.get(ref.key, ())]
-    if elsewhere and project.kind == "website":
-        where = site(elsewhere[0], project.root)
-        return (f"{message}; it is defined in {where}, but Quarto resolves references only within a page here "
-                f"(link to it instead)")
-    return message
+    return f"{message} (did you mean @{suggestion}?)" if suggestion else message
+
+
+def _definitions_by_page(project: Project) -> dict[str, Definition]:
+    """Each label of a website's pages → its first definition (for references from other pages)."""
+    found: dict[str, Definition] = {}
+    if project.is_book:
+        return found
+    for space in namespaces(project):
+        if space.kind == "page":
+            for ident, definitions in space.definitions.items():
+                found.setdefault(ident, definitions[0])
+    return found
+
+
+_LISTED = 8
+"""Labels named in one cross-page finding; the rest are counted."""
+
+
+def _cross_page_message(project: Project, kind: str, refs: list[CrossRef], elsewhere: dict[str, Definition]) -> str:
+    """One finding for every reference of a page to `kind-` labels that other pages define."""
+    uses: dict[str, int] = {}
+    for ref in refs:
+        uses[ref.key] = uses.get(ref.key, 0) + 1
+    listed = [f"`{key}` ({site(elsewhere[key], project.root)}{f', {count} references' if count > 1 else ''})"
+              for key, count in list(uses.items())[:_LISTED]]
+    if len(uses) > _LISTED:
+        listed.append(f"and {len(uses) - _LISTED} more")
+    first = elsewhere[refs[0].key]
+    target = f"{relative(first.path, project.root)}#{first.id}"
+    count = f"{len(refs)} reference{'s' if len(refs) != 1 else ''}"
+    return (f"{count} to `{kind}-` labels defined on other pages do not resolve, because Quarto resolves "
+            f"cross-references only within a page of a website: {', '.join(listed)}; link to the page instead, "
+            f"e.g. `[…]({target})`")
 
 
 @lru_cache(maxsize=4096)

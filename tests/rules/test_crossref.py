@@ -77,9 +77,25 @@ def test_xr001_in_a_website_each_page_stands_alone(tmp_path):
     root = write_files(tmp_path, {"_quarto.yml": WEBSITE, "a.qmd": f"# A\n\n{FIG}\nSee @fig-roofline.\n",
                                   "b.qmd": "# B\n\nSee @fig-roofline.\n"})
     assert xr(root) == [("XR001", "b.qmd", 3, 5)]
-    assert messages(root) == ["`@fig-roofline` does not resolve: no label `fig-roofline` in this page; it is "
-                              "defined in a.qmd:3, but Quarto resolves references only within a page here "
-                              "(link to it instead)"]
+    assert messages(root) == ["1 reference to `fig-` labels defined on other pages do not resolve, because Quarto "
+                              "resolves cross-references only within a page of a website: `fig-roofline` (a.qmd:3); "
+                              "link to the page instead, e.g. `[…](a.qmd#fig-roofline)`"]
+
+
+def test_xr001_website_cross_page_references_are_one_finding_per_page_and_label_type(tmp_path):
+    root = write_files(tmp_path, {
+        "_quarto.yml": WEBSITE,
+        "a.qmd": f"# A\n\n{FIG}\n## Setup {{#sec-setup}}\n",
+        "b.qmd": "# B\n\n![Memory.](m.png){#fig-memory}\n\nSee @fig-memory.\n",
+        "c.qmd": "# C\n\n@fig-roofline, @fig-memory and @fig-roofline again.\n\nAs @sec-setup says; @fig-memroy.\n",
+    })
+    assert xr(root, ("XR001",)) == [("XR001", "c.qmd", 3, 1), ("XR001", "c.qmd", 5, 4), ("XR001", "c.qmd", 5, 21)]
+    figures, sections, typo = [d.message for d in lint(root, select=["XR001"])]
+    assert figures == ("3 references to `fig-` labels defined on other pages do not resolve, because Quarto resolves "
+                       "cross-references only within a page of a website: `fig-roofline` (a.qmd:3, 2 references), "
+                       "`fig-memory` (b.qmd:3); link to the page instead, e.g. `[…](a.qmd#fig-roofline)`")
+    assert sections.startswith("1 reference to `sec-` labels defined on other pages")
+    assert typo == "`@fig-memroy` does not resolve: no label `fig-memroy` in this page"
 
 
 def test_xr001_loose_files_stand_alone(tmp_path):
