@@ -30,7 +30,11 @@ _FOREIGN_KEY = re.compile(r"(fig|tab|tbl|eq|sec|lst):(\S+)$")
 _BOOKDOWN_REF = re.compile(r"ref\(([^()\s]+)\)")
 _HARD_CODED = re.compile(r"\b(Figures?|Fig\.|Tables?|Listings?)[ \u00a0]+(\d+(?:\.\d+)*[a-z]?)\b")
 _HARD_CODED_TYPE = {"fig": "fig", "tab": "tbl", "lis": "lst"}
-_EXTERNAL = re.compile(r"[ \t\n]+(?:(?:and|to|&|–|-)[ \t\n]+\d+(?:\.\d+)*[a-z]?[ \t\n]+)?(?:of|in|from)\b")
+_EXTERNAL = re.compile(  # "Figure 2 of …", "Figures 2 and 3 in …", "Figure 5 by Szegedy et al.", "…, adapted from"
+    r"[ \t\n]+(?:(?:and|to|&|–|-)[ \t\n]+\d+(?:\.\d+)*[a-z]?[ \t\n]+)?(?:of|in|from|by)\b"
+    r"|[ \t\n]*[,(][ \t\n]*(?:adapted|reproduced|reprinted|redrawn|modified|taken|courtesy)\b", re.I)
+_CITATION_GAP = re.compile(r"[\s,;:()\[\]'\u2019s]{0,6}")
+"""What may stand between a hard-coded number and a citation next to it (``Figure 5 [@key]``, ``[@key, Figure 5]``)."""
 _PROSE_KINDS = ("paragraph", "list", "footnote", "definition")
 _SUGGESTED_PREFIX = {"image": "fig", "heading": "sec", "table-caption": "tbl", "equation": "eq"}
 
@@ -51,7 +55,9 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
     Quarto. A label that exists only in conditional content (``.content-visible
     when-format="html"``) does not resolve a reference shown in other formats.
     The message names the closest existing label when the key looks like a typo, and
-    the page that defines it when a website page refers to another page's label.
+    every format where a label shown only in some formats is missing. A website page's
+    references to labels that other pages define are one finding per page and label type,
+    listing each label and the page that defines it.
     Citation keys (``@smith2020``) are left to the bibliography.
 
     ## Why is this bad?
@@ -269,11 +275,11 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
         for label in doc.labels:
             if label.type in types and label.id != label.id.lower() and label.form != "subcap":
                 yield Violation(label.span, f"label `{label.id}` has upper-case letters; Quarto labels must be "
-                                            f"lower case (use `{label.id.lower()}`)", subject=label.id)
+                                            f"lower case (use `{valid_label(label.id)}`)", subject=label.id)
         for label in doc.other_ids:
             joined = re.match(r"([A-Za-z]+)([_:])(.+)", label.id)
             if joined and joined.group(1).lower() in types:
-                fixed = f"{joined.group(1).lower()}-{joined.group(3)}"
+                fixed = valid_label(f"{joined.group(1)}-{joined.group(3)}")
                 yield Violation(label.span, f"`{label.id}` is not a cross-reference label: Quarto needs the type "
                                             f"and a hyphen (`{fixed}`)", subject=label.id)
         for problem in doc.problems:
@@ -283,6 +289,12 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
                                 subject=problem.subject)
     yield from _cited_plain_ids(project)
     yield from _prefixed_bib_keys(project)
+
+
+def valid_label(ident: str) -> str:
+    """`ident` as a label Quarto can cross-reference: lower case, words joined by single hyphens
+    (``fig_AMD_chiplet`` → ``fig-amd-chiplet``)."""
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "-", ident.lower())).strip("-")
 
 
 def _problem_message(problem) -> str:
@@ -309,7 +321,7 @@ def _cited_plain_ids(project: Project) -> Iterator[Violation]:
 
 def _plain_id_message(project: Project, label: Label, refs: list) -> str:
     prefix = _SUGGESTED_PREFIX.get(label.form)
-    rename = f"`{prefix}-{label.id}`" if prefix else "a name with a type prefix such as `fig-`"
+    rename = f"`{valid_label(f'{prefix}-{label.id}')}`" if prefix else "a name with a type prefix such as `fig-`"
     where = site(refs[0].span, project.root, label.source.path)
     more = f" and {len(refs) - 1} more" if len(refs) > 1 else ""
     return (f"`{label.id}` has no cross-reference type prefix, so `@{label.id}` ({where}{more}) is read as a citation; "
@@ -340,8 +352,9 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
     ``\\label{…}`` in Markdown text (not in content shown only in LaTeX output),
     pandoc-crossref's ``@fig:x``, and numbers typed by hand ("see Figure 3.2") in a
     book or page that numbers its figures (tables, listings) through Quarto labels.
-    A hard-coded number followed by "of", "in" or "from" (a figure in another work)
-    is not reported.
+    A hard-coded number in another work is not reported: followed by "of", "in", "from"
+    or "by", credited ("adapted from …"), or next to a citation (``Figure 5 [@key]``,
+    ``[@key, Figure 5]``).
 
     ## Why is this bad?
     Quarto does not resolve these: they print literally, vanish in HTML, go to the
@@ -367,7 +380,8 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
                 yield from _bookdown_refs(doc)
                 if not latex_only:
                     yield from _tex_refs(doc, types)
-                yield from _hard_coded(doc, numbered)
+                citations = [(ref.start, ref.end) for ref in doc.references if crossref_type(ref.key, types) is None]
+                yield from _hard_coded(doc, numbered, citations)
         for ref in space.citations:
             match = _FOREIGN_KEY.match(ref.key)
             if match and ref.key not in bib:
@@ -421,7 +435,7 @@ def _latex_only(condition: Condition) -> bool:
     return not any(condition.visible(fmt, profile) for fmt in _NOT_LATEX for profile in _profiles(condition))
 
 
-def _hard_coded(doc, numbered: set[str]) -> Iterator[Violation]:
+def _hard_coded(doc, numbered: set[str], citations: list[tuple[int, int]]) -> Iterator[Violation]:
     if not numbered:
         return
     masked, text = doc.masked, doc.source.text
@@ -431,7 +445,7 @@ def _hard_coded(doc, numbered: set[str]) -> Iterator[Violation]:
             continue
         for match in _HARD_CODED.finditer(masked, prose.start, prose.end):
             kind = _HARD_CODED_TYPE[match.group(1)[:3].lower()]
-            if kind not in numbered or _external_or_quoted(text, masked, match):
+            if kind not in numbered or _external_or_quoted(text, masked, match) or _cited(text, match, citations):
                 continue
             if any(start <= match.start() < end for start, end in attached):
                 continue
@@ -441,6 +455,22 @@ def _hard_coded(doc, numbered: set[str]) -> Iterator[Violation]:
 
 
 _NOUN = {"fig": "figure", "tbl": "table", "lst": "listing"}
+
+
+def _cited(text: str, match: re.Match, citations: list[tuple[int, int]]) -> bool:
+    """A number next to a citation (``Figure 5 [@key]``, ``@key, Figure 5``) or inside a citation's
+    brackets (``[see @key, Figure 5]``) is a locator in another work."""
+    opening = text.rfind("[", 0, match.start())
+    bracket = opening != -1 and "]" not in text[opening:match.start()] and "\n\n" not in text[opening:match.start()]
+    for start, end in citations:
+        if bracket and opening < start < match.start():
+            return True
+        after = text[match.end():start] if start >= match.end() else None
+        before = text[end:match.start()] if end <= match.start() else None
+        for gap in (after, before):
+            if gap is not None and _CITATION_GAP.fullmatch(gap):
+                return True
+    return False
 
 
 def _external_or_quoted(text: str, masked: str, match: re.Match) -> bool:

@@ -29,12 +29,18 @@ def _shown_before_reference(project: Project, kind: str, allowance: int) -> Iter
         if not refs or refs[0].order < entry.order:
             continue
         first = refs[0]
-        if allowance and _paragraphs_before(project, entry, first) <= allowance:
+        distance = _paragraphs_before(project, entry, first)
+        if allowance and distance <= allowance:
             continue
         where = site(first, project.root, entry.float.source.path)
-        yield Violation(entry.definition.span,
-                        f"{_NOUN[kind]} `{entry.label}` is shown before the text refers to it; its first reference, "
-                        f"`@{first.reference.key}`, comes later at {where}", subject=entry.label)
+        if distance == 1:
+            message = (f"{_NOUN[kind]} `{entry.label}` is shown before the text refers to it: its first reference, "
+                       f"`@{first.reference.key}`, is in the next paragraph ({where}); refer to it before the "
+                       f"{_NOUN[kind]}, or set `allow-following-paragraphs: 1` for this house style")
+        else:
+            message = (f"{_NOUN[kind]} `{entry.label}` is shown before the text refers to it; its first reference, "
+                       f"`@{first.reference.key}`, comes later at {where}")
+        yield Violation(entry.definition.span, message, subject=entry.label)
 
 
 def _paragraphs_before(project: Project, entry: FloatEntry, ref: CrossRef) -> int:
@@ -56,7 +62,8 @@ def figure_shown_before_reference(project: Project, options: dict[str, Any]) -> 
     reading order: across chapters in `_quarto.yml` order for a book, with included
     files where they are included and a footnote where its marker stands. References
     inside the figure's own caption or div do not count. When that first reference
-    comes after the figure, reports the figure and says where the reference is.
+    comes after the figure, reports the figure and says where the reference is (when
+    it is in the very next paragraph, the message names the option that accepts that).
     Figures nobody refers to are FIG002's business.
 
     ## Why is this bad?

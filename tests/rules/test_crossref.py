@@ -246,6 +246,19 @@ def test_xr003_lowercase_labels_and_capitalised_references_are_fine(tmp_path):
 # -- XR004 foreign-reference-syntax ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("written, message", [
+    ("{#fig_amd_chiplet_based}", "`fig_amd_chiplet_based` is not a cross-reference label: Quarto needs the type and a "
+                                 "hyphen (`fig-amd-chiplet-based`)"),
+    ("{#fig-AMD_Chiplet}", "label `fig-AMD_Chiplet` has upper-case letters; Quarto labels must be lower case "
+                           "(use `fig-amd-chiplet`)"),
+    ("{#fig:amd.chiplet}", "`fig:amd.chiplet` is not a cross-reference label: Quarto needs the type and a hyphen "
+                           "(`fig-amd-chiplet`)"),
+])
+def test_xr003_suggestions_are_valid_labels(tmp_path, written, message):
+    root = book(tmp_path, {"index.qmd": f"# T\n\n![Chiplets.](c.png){written}\n"})
+    assert messages(root, ("XR003",)) == [message]
+
+
 def test_xr004_bookdown_latex_and_pandoc_crossref_syntax(tmp_path):
     text = (f"# T\n\n{FIG}\nAs Figure \\@ref(fig:roofline) shows, \\ref{{fig-roofline}} and [@fig:roofline].\n")
     root = book(tmp_path, {"index.qmd": text})
@@ -271,6 +284,26 @@ def test_xr004_hard_coded_numbers(tmp_path):
     assert xr(root, ("XR004",)) == [("XR004", "index.qmd", 5, 4)]
     assert messages(root, ("XR004",)) == ["hard-coded \"Figure 3.2\" goes stale when figures move; refer to the "
                                           "label with `@fig-…`"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Figure 5 [@szegedy2015] shows the module.",
+    "As in [@szegedy2015, Figure 5], the module repeats.",
+    "See @szegedy2015, Table 2.",
+    "Figure 5 by Szegedy et al. shows the module.",
+    "Table 2 in their appendix lists the runs.",
+    "The module (Figure 5, adapted from Szegedy et al.) repeats.",
+    "[see @szegedy2015, p. 4, Figure 5]",
+])
+def test_xr004_number_next_to_a_citation_or_credit_is_another_work(tmp_path, sentence):
+    root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\n@fig-roofline.\n\n{sentence}\n"})
+    assert xr(root, ("XR004",)) == []
+
+
+def test_xr004_citation_far_from_the_number_does_not_excuse_it(tmp_path):
+    root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\n@fig-roofline.\n\nAs Figure 5 shows, the kernel is memory "
+                                        "bound, which matches earlier results [@williams2009].\n"})
+    assert xr(root, ("XR004",)) == [("XR004", "index.qmd", 7, 4)]
 
 
 def test_xr004_hard_coded_number_in_a_book_without_labelled_figures_is_fine(tmp_path):

@@ -26,8 +26,15 @@ def test_fig001_reference_before_the_figure_is_fine(tmp_path):
 def test_fig001_figure_before_its_first_reference(tmp_path):
     root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\nAs @fig-roofline shows.\n"})
     assert fig(root) == [("FIG001", "index.qmd", 3, 35)]
+    assert messages(root) == ["figure `fig-roofline` is shown before the text refers to it: its first reference, "
+                              "`@fig-roofline`, is in the next paragraph (line 5); refer to it before the figure, or "
+                              "set `allow-following-paragraphs: 1` for this house style"]
+
+
+def test_fig001_first_reference_further_down_says_where(tmp_path):
+    root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\nThe bound.\n\nAs @fig-roofline shows.\n"})
     assert messages(root) == ["figure `fig-roofline` is shown before the text refers to it; its first reference, "
-                              "`@fig-roofline`, comes later at line 5"]
+                              "`@fig-roofline`, comes later at line 7"]
 
 
 def test_fig001_sentence_start_capital_counts_as_a_reference(tmp_path):
@@ -176,8 +183,10 @@ def test_tbl001_and_lst001_are_off_by_default(tmp_path):
 def test_tbl001_table_before_reference(tmp_path):
     root = book(tmp_path, {"index.qmd": f"# T\n\n{TABLE}\n@tbl-results lists them.\n"})
     assert fig(root, ("TBL001",)) == [("TBL001", "index.qmd", 7, 14)]
-    assert messages(root, ("TBL001",)) == ["table `tbl-results` is shown before the text refers to it; its first "
-                                           "reference, `@tbl-results`, comes later at line 9"]
+    assert messages(root, ("TBL001",)) == ["table `tbl-results` is shown before the text refers to it: its first "
+                                           "reference, `@tbl-results`, is in the next paragraph (line 9); refer to it "
+                                           "before the table, or set `allow-following-paragraphs: 1` for this house "
+                                           "style"]
 
 
 def test_tbl001_reference_first_is_fine(tmp_path):
