@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator, Protocol
 
 import yaml
 
 from mlsys_lint.attributes import ChunkHeader
-from mlsys_lint.model import Float, Problem, Suppression, Text
-
-if TYPE_CHECKING:
-    from mlsys_lint.document import Cell, Document, _Parser
+from mlsys_lint.document_model import Cell, Document
+from mlsys_lint.inline import InlineScanner
+from mlsys_lint.model import Condition, Float, Problem, Suppression, Text
 
 _COMMENT_TOKENS = {
     "//": "ojs js javascript dot cpp c++ java go scala rust csharp c# kotlin swift typescript ts groovy "
@@ -39,6 +38,20 @@ _SIMPLE_OPTION = re.compile(r"^([A-Za-z_][\w.\-]*):(?:[ \t]+(.*?))?[ \t]*$")
 _IGNORE_OPTION = re.compile(r"^\s*mlsys-lint:\s*ignore\b(.*)$")
 _KNITR_DOTTED = {"fig.cap": "fig-cap", "fig.alt": "fig-alt", "fig.subcap": "fig-subcap", "fig.scap": "fig-scap",
                  "tbl.cap": "tbl-cap", "fig.lp": "fig-lp"}
+
+
+class CellReader(Protocol):
+    """What the cell functions read of the block scanner (blocks.py), which calls them."""
+
+    text: str
+    lines: list[str]
+    starts: list[int]
+    doc: Document
+    scanner: InlineScanner
+    block_index: int
+
+    @property
+    def condition(self) -> Condition: ...
 
 
 def option_prefix(language: str) -> str:
@@ -104,7 +117,7 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
-def load_yaml_mapping(body: str, doc: "Document", offset: int, what: str,
+def load_yaml_mapping(body: str, doc: Document, offset: int, what: str,
                       line_starts: list[int] | None = None) -> dict[str, Any]:
     """Load a YAML mapping; a syntax error becomes a ``yaml-error`` problem at its line.
 
@@ -158,7 +171,7 @@ def _option_line_pattern(token: str) -> re.Pattern[str]:
     return re.compile(r"^[ \t]*" + re.escape(token) + r"[ \t]*\|[ \t]?")
 
 
-def read_options(parser: "_Parser", first: int, last: int, language: str) -> ParsedOptions:
+def read_options(parser: CellReader, first: int, last: int, language: str) -> ParsedOptions:
     """Read the contiguous option block at the top of a cell body (lines `first`..`last`)."""
     pattern = _option_line_pattern(_TOKEN_FOR.get(language, "#"))
     block = _BLOCK_COMMENT.get(language)
@@ -199,7 +212,7 @@ def _r_value(value: str) -> Any:
     return Expression(value)
 
 
-def _parse_option_lines(parser: "_Parser", lines: list[OptionLine]) -> dict[str, Any]:
+def _parse_option_lines(parser: CellReader, lines: list[OptionLine]) -> dict[str, Any]:
     """Fast path for ``key: scalar`` lines; full YAML for anything else."""
     options: dict[str, Any] = {}
     for line in lines:
@@ -228,7 +241,7 @@ def _normalise(options: dict[str, Any]) -> dict[str, Any]:
     return {_KNITR_DOTTED.get(str(key), str(key)): value for key, value in options.items()}
 
 
-def _value_span(parser: "_Parser", parsed: ParsedOptions, key: str) -> tuple[int, int] | None:
+def _value_span(parser: CellReader, parsed: ParsedOptions, key: str) -> tuple[int, int] | None:
     """Offsets of the value of option `key` (a block scalar spans its lines)."""
     keys = {key} | {dotted for dotted, dashed in _KNITR_DOTTED.items() if dashed == key}
     for position, line in enumerate(parsed.lines):
@@ -259,7 +272,7 @@ def _value_span(parser: "_Parser", parsed: ParsedOptions, key: str) -> tuple[int
     return None
 
 
-def _item_spans(parser: "_Parser", span: tuple[int, int] | None, count: int) -> list[tuple[int, int] | None]:
+def _item_spans(parser: CellReader, span: tuple[int, int] | None, count: int) -> list[tuple[int, int] | None]:
     """Best-effort spans of list items (``[a, b]`` or ``- a`` lines) inside a value span."""
     if span is None:
         return [None] * count
@@ -294,7 +307,7 @@ def _as_list(value: Any) -> list[Any] | None:
     return None
 
 
-def build_cell_floats(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, header: ChunkHeader | None) -> None:
+def build_cell_floats(parser: CellReader, cell: Cell, parsed: ParsedOptions, header: ChunkHeader | None) -> None:
     """Create the labels, figures, tables and listings an executable cell defines."""
     doc = parser.doc
     options = _normalise(parsed.options)
@@ -448,7 +461,7 @@ _CODE_BLOCK_COMMENTS = {"julia": ("#=", "=#"), **{language: ("/*", "*/") for lan
     "typescript", "ts", "csharp", "c#", "php", "dot", "groovy")}}
 
 
-def code_lines(parser: "_Parser", cell: "Cell", skip: set[int] = frozenset()) -> Iterator[tuple[int, str]]:
+def code_lines(parser: CellReader, cell: Cell, skip: set[int] = frozenset()) -> Iterator[tuple[int, str]]:
     """``(line index, text)`` of a cell body's lines with the language's comments blanked.
 
     Nothing in a comment is code: it prints nothing into the document, so it defines no
@@ -496,7 +509,7 @@ def _uncommented(line: str, token: str, block: tuple[str, str] | None, in_block:
     return "".join(out), in_block
 
 
-def _caption_in_code(parser: "_Parser", cell: "Cell") -> Text | None:
+def _caption_in_code(parser: CellReader, cell: Cell) -> Text | None:
     """A table caption the cell's code sets (``kable(caption = …)``, gt ``tab_caption()``, pandas
     ``set_caption()``): Quarto takes it from the table the code prints."""
     if _CODE_CAPTION.search(parser.text, cell.start, cell.end) is None:
@@ -517,7 +530,7 @@ def _header_value(text: str, value: str, span: tuple[int, int]) -> Any:
 _OUTPUT_LABEL = re.compile(r"\{#([A-Za-z]+-[\w\-:.]*)[^{}\n]*\}")
 
 
-def _output_labels(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, condition, block: int) -> None:
+def _output_labels(parser: CellReader, cell: Cell, parsed: ParsedOptions, condition, block: int) -> None:
     """Labels the code prints into its Markdown output (``kable(caption = "Cars {#tbl-cars}")``);
     never from the option lines or a comment."""
     if parser.text.find("{#", cell.start, cell.end) == -1:
@@ -530,7 +543,7 @@ def _output_labels(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, condi
             parser.doc.add_label(match.group(1), "output", start, start + len(match.group(1)), condition, block=block)
 
 
-def _reuses_chunk(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, label: str) -> bool:
+def _reuses_chunk(parser: CellReader, cell: Cell, parsed: ParsedOptions, label: str) -> bool:
     """knitr's chunk reuse: an empty chunk labelled like an earlier one repeats its code, defines nothing."""
     if not any(existing.id == label for existing in parser.doc.labels):
         return False
@@ -538,7 +551,7 @@ def _reuses_chunk(parser: "_Parser", cell: "Cell", parsed: ParsedOptions, label:
     return all(i in option_lines or not parser.lines[i].strip() for i in range(cell.first_line, cell.last_line - 1))
 
 
-def _line_ranges(parser: "_Parser", span: tuple[int, int], parsed: ParsedOptions) -> list[tuple[int, int]]:
+def _line_ranges(parser: CellReader, span: tuple[int, int], parsed: ParsedOptions) -> list[tuple[int, int]]:
     """Split a value span that crosses option lines into per-line content ranges."""
     ranges = []
     start, end = span

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from mlsys_lint.attributes import Attributes, find_attribute_end, parse_attributes
+from mlsys_lint.document_model import Document
 from mlsys_lint.model import (
     FootnoteRef,
     InlineNote,
@@ -20,11 +20,8 @@ from mlsys_lint.model import (
     RawTex,
     Reference,
     Shortcode,
-    Suppression,
 )
 
-if TYPE_CHECKING:
-    from mlsys_lint.document import Document
 
 _TRIGGER = re.compile(r"\\|`|\$|<|\{\{|!\[|\[|@|\^\[|https?://|\{[#.]")
 _BACKTICKS = re.compile(r"`+")
@@ -48,7 +45,6 @@ cannot exhaust the stack, and no reference inside them is lost."""
 _SHORTCODE_ARG = re.compile(r"""([\w\-]+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)""")
 _TEX_COMMAND = re.compile(r"\\([A-Za-z]+)\*?((?:\[[^\]\n]*\])?(?:\{[^{}\n]*\})*)")
 _TEX_NAME = re.compile(r"\\([A-Za-z]+)\*?")
-_SUPPRESSION = re.compile(r"^\s*mlsys-lint:\s*(disable-next-line|disable-line|disable-file|disable|enable)\b\s*(.*?)\s*$", re.S)
 
 
 @dataclass
@@ -102,19 +98,10 @@ def _unquote(value: str) -> str:
     return value
 
 
-def suppression_from_comment(body: str) -> tuple[str, tuple[str, ...]] | None:
-    """Parse ``mlsys-lint: disable-next-line FIG001`` from a comment body."""
-    match = _SUPPRESSION.match(body)
-    if not match:
-        return None
-    codes = tuple(c for c in re.split(r"[\s,]+", match.group(2)) if c)
-    return match.group(1), codes
-
-
 class InlineScanner:
     """Scans inline ranges of one document, appending to its element lists."""
 
-    def __init__(self, doc: "Document") -> None:
+    def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.text = doc.source.text
         self._brackets: dict[int, dict[int, int]] = {}
@@ -582,16 +569,3 @@ class InlineScanner:
         self.doc.hide(close, close + 1)
         self.scan(pos + 2, close, context="footnote", note="^", block=block, condition=condition)
         return close + 1
-
-
-def comment_suppression(doc: "Document", start: int, end: int) -> Suppression | None:
-    """The suppression a comment ``<!-- … -->`` spanning ``start:end`` declares, if any."""
-    body = doc.source.text[start + 4 : end - 3]
-    parsed = suppression_from_comment(body)
-    if parsed is None:
-        return None
-    action, codes = parsed
-    first = doc.source.line_of(start)
-    last = doc.source.line_of(end - 1)
-    return Suppression(action, codes, first, last, start, end, doc.source)
-
