@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from mlsys_lint.attributes import Attributes
 from mlsys_lint.inline import ScanResult
-from mlsys_lint.model import Condition
+from mlsys_lint.model import Condition, Source, Text
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>.*?)[ \t]*$")
 DIV_FENCE_NESTED = re.compile(r"^[ \t]*(?P<colons>:{3,})[ \t]*(?P<rest>.*?)[ \t]*$")
@@ -67,6 +67,15 @@ class Frame:
     floats_first: int = 0
     float_type: str | None = None
     block: int = 0
+
+
+def attribute_text(attrs: Attributes, keys: tuple[str, ...], source: Source) -> Text | None:
+    """The value of the first of `keys` in `attrs`, with where it stands (None if none is given)."""
+    for key in keys:
+        if key in attrs.values:
+            start, end = attrs.value_spans[key]
+            return Text(attrs.values[key], start, end, source)
+    return None
 
 
 def condition_clauses(attrs: Attributes) -> tuple[tuple[bool, str, tuple[str, ...]], ...]:

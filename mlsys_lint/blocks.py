@@ -321,12 +321,7 @@ class BlockScanner(TableBlocks, NoteBlocks, DivBlocks):
             self.image_figure(lone, block)
         else:
             self.add_block(block)
-            for image in result.images:
-                if image.attrs and image.attrs.id and image.attrs.id.lower().startswith("fig-"):
-                    self.doc.problems.append(Problem(
-                        "inline-image-label",
-                        f"image labelled `#{image.attrs.id}` shares its paragraph with other text, so it is not a figure",
-                        image.attrs.id_start - 1, image.attrs.id_end, image.attrs.id))
+            self.scanner.not_figures(result.images, "shares its paragraph with other text")
 
     # -- headings ----------------------------------------------------------------
 
@@ -403,11 +398,7 @@ class BlockScanner(TableBlocks, NoteBlocks, DivBlocks):
         self.doc.add_prose(cstart, text_end, "heading", self.block_index + 1)
         result = self.scanner.scan(cstart, text_end, context="heading", block=self.block_index + 1,
                                    condition=self.condition)
-        for image in result.images:  # an image in a heading is never a figure
-            if image.attrs and image.attrs.id and image.attrs.id.lower().startswith("fig-"):
-                self.doc.problems.append(Problem(
-                    "inline-image-label", f"image labelled `#{image.attrs.id}` sits in a heading, so it is not a "
-                    "figure", image.attrs.id_start - 1, image.attrs.id_end, image.attrs.id))
+        self.scanner.not_figures(result.images, "sits in a heading")
         block = Block("heading", start, end, result.references, result)
         self.add_block(block)
         heading_text = Text(text[cstart:text_end].strip(), cstart, text_end, self.source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mlsys_lint.attributes import Attributes, find_attribute_end, parse_attributes
-from mlsys_lint.block_syntax import Block, Frame, condition_clauses
+from mlsys_lint.block_syntax import Block, Frame, attribute_text, condition_clauses
 from mlsys_lint.model import CROSSREF_TYPES, Float, Text
 
 
@@ -111,11 +111,7 @@ class DivBlocks:
             float_.caption = next((f.caption for f in self.doc.floats[frame.floats_first :]
                                    if f.type == "tbl" and f.form in ("table", "cell") and f.caption is not None
                                    and f.caption.value), None)
-        for key in (f"{kind}-alt", "alt"):
-            if key in attrs.values:
-                vstart, vend = attrs.value_spans[key]
-                float_.alt = Text(attrs.values[key], vstart, vend, self.source)
-                break
+        float_.alt = attribute_text(attrs, (f"{kind}-alt", "alt"), self.source)
         float_.index = len(self.doc.floats)
         self.doc.floats.append(float_)
         for child in self.doc.floats[frame.floats_first : float_.index]:
@@ -159,11 +155,7 @@ class DivBlocks:
                        caption=Text(caption_text.strip(), image.alt_start, image.alt_end, self.source),
                        classes=tuple(attrs.classes), attributes=dict(attrs.values), condition=self.condition,
                        block=self.block_index)
-        for key in ("fig-alt", "alt"):
-            if key in attrs.values:
-                vstart, vend = attrs.value_spans[key]
-                figure.alt = Text(attrs.values[key], vstart, vend, self.source)
-                break
+        figure.alt = attribute_text(attrs, ("fig-alt", "alt"), self.source)
         figure.index = len(self.doc.floats)
         self.doc.floats.append(figure)
         for ref in self.doc.references[image.references[0] : image.references[1]]:

@@ -76,11 +76,7 @@ class TableBlocks:
             line_start = self.starts[index]
             self.doc.add_prose(line_start, self.line_end(index), "table", self.block_index + 1)
         result = self.scanner.scan(start, end, context="table", block=self.block_index + 1, condition=self.condition)
-        for image in result.images:  # an image in a table cell is never a figure
-            if image.attrs and image.attrs.id and image.attrs.id.lower().startswith("fig-"):
-                self.doc.problems.append(Problem(
-                    "inline-image-label", f"image labelled `#{image.attrs.id}` sits in a table cell, so it is not a "
-                    "figure", image.attrs.id_start - 1, image.attrs.id_end, image.attrs.id))
+        self.scanner.not_figures(result.images, "sits in a table cell")
         block = Block("table", start, end, result.references, result)
         self.add_block(block)
         table = Float("tbl", "table", None, start, end, self.source, condition=self.condition, block=self.block_index)

@@ -430,11 +430,7 @@ class InlineScanner:
         refs_before = len(self.doc.references)
         inner = self.scan(pos + 2, close, context="caption" if ctx["context"] == "prose" else ctx["context"],
                           note=ctx["note"], block=ctx["block"], condition=ctx["condition"])
-        for nested in inner.images:  # an image inside another image's text is never a figure
-            if nested.attrs and nested.attrs.id and nested.attrs.id.lower().startswith("fig-"):
-                self.doc.problems.append(Problem(
-                    "inline-image-label", f"image labelled `#{nested.attrs.id}` sits inside another image's text, "
-                    "so it is not a figure", nested.attrs.id_start - 1, nested.attrs.id_end, nested.attrs.id))
+        self.not_figures(inner.images, "sits inside another image's text")
         refs_after = len(self.doc.references)
         destination = text[close + 2 : dest_end - 1].strip().split(" ", 1)[0]
         self.doc.hide(close, dest_end)
@@ -448,6 +444,14 @@ class InlineScanner:
                 self._hide_attributes(dest_end, brace + 1, image.attrs, alt_keys=("fig-alt", "alt"))
         result.images.append(image)
         return image.end
+
+    def not_figures(self, images: list[Image], where: str) -> None:
+        """Record each ``#fig-`` labelled image in `images` as one that is not a figure (it `where`)."""
+        for image in images:
+            if image.attrs and image.attrs.id and image.attrs.id.lower().startswith("fig-"):
+                self.doc.problems.append(Problem(
+                    "inline-image-label", f"image labelled `#{image.attrs.id}` {where}, so it is not a figure",
+                    image.attrs.id_start - 1, image.attrs.id_end, image.attrs.id))
 
     def _hide_attributes(self, start: int, end: int, attrs: Attributes, alt_keys=(), caption_keys=()) -> None:
         """Hide an attribute block except the values of caption and alt keys."""

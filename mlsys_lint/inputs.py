@@ -186,10 +186,11 @@ class Entry:
     is_dir: bool
 
 
-def _exists(path: str) -> bool:
+def exists(path: str | Path) -> bool:
+    """`os.path.exists`, False (not an exception) for a name the file system rejects."""
     try:
         return os.path.exists(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # too long, a NUL byte (YAML can write "\0")
         return False
 
 
@@ -233,7 +234,7 @@ def expand_glob(root: str, glob: str, exclude: list[str]) -> list[Entry]:
     fixed = root
     while segments and not is_glob(segments[0]):
         fixed = os.path.normpath(os.path.join(fixed, segments.pop(0)))
-    if not _exists(fixed):
+    if not exists(fixed):
         return []
     matches = [Entry(fixed, os.path.isdir(fixed))]
     for segment in segments:
@@ -357,7 +358,7 @@ def _walk_dir(root: str, folder: str, nested: list[str] | None = None) -> Iterat
         # Every file below these is ignored (``**/_*/**``, ``**/.*/**``, ``**/env/**`` …).
         if name.startswith(("_", ".")) or name in ENGINE_IGNORE_DIRS:
             return True
-        if nested is not None and any(_exists(os.path.join(path, config)) for config in CONFIG_NAMES):
+        if nested is not None and any(exists(os.path.join(path, config)) for config in CONFIG_NAMES):
             nested.append(path)
             return True
         return False
@@ -440,7 +441,7 @@ def _chapters(root: Path, entries: Any, appendix: bool, part: str | None, out: l
             section = entry.get("part", entry.get("section"))
             if section is not None:
                 section = str(section)
-                if _is_file(root / section):  # normalizeSidebarItem: a section naming a file is its href
+                if is_file(root / section):  # normalizeSidebarItem: a section naming a file is its href
                     out.append(BookItem(section, appendix, section))
                 _chapters(root, entry.get("chapters", entry.get("contents")), appendix, section, out)
                 continue
@@ -468,8 +469,9 @@ def _footer_links(config: dict[str, Any]) -> list[str]:
     return links
 
 
-def _is_file(path: Path) -> bool:
+def is_file(path: str | Path) -> bool:
+    """`os.path.isfile`, False (not an exception) for a name the file system rejects."""
     try:
-        return path.is_file()
+        return os.path.isfile(path)
     except (OSError, ValueError):
         return False

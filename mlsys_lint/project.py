@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from mlsys_lint.document import Document
-from mlsys_lint.inputs import CONFIG_NAMES, TEXT_SUFFIXES, book_render_list, project_input_files
+from mlsys_lint.inputs import CONFIG_NAMES, TEXT_SUFFIXES, book_render_list, exists, is_file, project_input_files
 from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span, base_format
 
 MERGED_FORMATS = ("pdf", "latex", "epub", "docx", "odt", "typst")
@@ -266,12 +266,12 @@ def load_config(path: Path, profiles: list[str]) -> tuple[dict[str, Any], Source
         for name in names:
             for suffix in (".yml", ".yaml"):
                 profile_path = base / f"_quarto-{name}{suffix}"
-                if _exists(profile_path):
+                if exists(profile_path):
                     config = _merge(config, _parse_config(profile_path, _read_config_text(profile_path)))
                     break
         for meta in _as_list(config.get("metadata-files")):
             meta_path = base / str(meta)
-            if _exists(meta_path):
+            if exists(meta_path):
                 try:
                     text = meta_path.read_text(encoding="utf-8-sig")
                 except OSError:
@@ -437,7 +437,7 @@ def build_project(
         if key in seen:
             continue
         seen.add(key)
-        if not _exists(path) and loose_files is None:
+        if not exists(path) and loose_files is None:
             if not entry.line_hint and os.path.islink(path):  # found by walking the folder, not listed
                 project.issues.append(ProjectIssue("MSL001", f"cannot read file: it {_absent(path)}",
                                                    Span(str(path), 1, 1, 1, 1)))
@@ -481,21 +481,6 @@ def _scalar_position(text: str, value: str) -> tuple[int, int] | None:
         elif isinstance(node, yaml.MappingNode):
             stack[:0] = [child for pair in node.value for child in pair]
     return None
-
-
-def _exists(path: Path) -> bool:
-    """`path.exists()`, False (not an exception) for a name the file system rejects."""
-    try:
-        return path.exists()
-    except (OSError, ValueError):  # too long, a NUL byte (YAML can write "\0")
-        return False
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
 
 
 def _absent(path: Path | None) -> str:
@@ -545,11 +530,11 @@ def _follow_includes(project: Project, unit: Unit, doc: Document, stack: list[st
             path = project.root / target.lstrip("/")
         else:
             path = main_dir / target
-            if not _is_file(path) and _is_file(Path(doc.path).parent / target):
+            if not is_file(path) and is_file(Path(doc.path).parent / target):
                 path = Path(doc.path).parent / target
         path = Path(os.path.normpath(path))
         key = str(path)
-        if not _is_file(path):
+        if not is_file(path):
             project.issues.append(ProjectIssue(
                 "MSL003", f"included file `{target}` {_absent(path)}", include.span, target))
             continue
