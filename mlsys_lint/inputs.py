@@ -198,7 +198,8 @@ def walk(root: str, skip: list[re.Pattern[str]], max_depth: float = float("inf")
          prune: Callable[[str], bool] | None = None) -> Iterator[Entry]:
     """Deno ``walkSync``: `root` and everything below it that no `skip` pattern matches.
 
-    `prune` picks folders below `root` (by path) whose contents cannot matter, to skip them.
+    `prune` picks folders below `root` (by path) whose contents cannot matter: they are
+    yielded (unless skipped) but not entered.
     """
     if any(pattern.match(root) for pattern in skip):
         return
@@ -218,17 +219,22 @@ def walk(root: str, skip: list[re.Pattern[str]], max_depth: float = float("inf")
         if not is_dir:
             if not any(pattern.match(path) for pattern in skip):
                 yield Entry(path, False)
-        elif prune is None or not prune(path):
+        elif prune is not None and prune(path):
+            if not any(pattern.match(path) for pattern in skip):
+                yield Entry(path, True)
+        else:
             yield from walk(path, skip, max_depth - 1, prune)
 
 
-def expand_glob(root: str, glob: str, exclude: list[str]) -> list[Entry]:
+def expand_glob(root: str, glob: str, exclude: list[str], prune: Callable[[str], bool] | None = None) -> list[Entry]:
     """Deno ``expandGlobSync(glob, {root, exclude, includeDirs: true, globstar: true})``.
 
     Leading segments without glob syntax name a fixed path, which the exclusions do not
     filter; each later segment is matched against the entries of the folders reached.
+    `prune` names folders whose contents the exclusions exclude anyway (see `walk`).
     """
-    skip = [glob_regex(os.path.normpath(os.path.join(root, pattern))) for pattern in exclude]
+    patterns = [glob_regex(os.path.normpath(os.path.join(root, pattern))).pattern for pattern in exclude]
+    skip = [re.compile("|".join(f"(?:{pattern})" for pattern in patterns))] if patterns else []
     trailing = glob.endswith("/")
     segments = [s for s in glob.strip("/").split("/") if s]
     fixed = root
@@ -240,7 +246,7 @@ def expand_glob(root: str, glob: str, exclude: list[str]) -> list[Entry]:
     for segment in segments:
         found: dict[str, Entry] = {}
         for current in matches:
-            for entry in _advance(current, segment, skip):
+            for entry in _advance(current, segment, skip, prune):
                 found[entry.path] = entry
         matches = [found[path] for path in sorted(found)]
     if trailing:
@@ -248,11 +254,12 @@ def expand_glob(root: str, glob: str, exclude: list[str]) -> list[Entry]:
     return matches
 
 
-def _advance(current: Entry, segment: str, skip: list[re.Pattern[str]]) -> Iterator[Entry]:
+def _advance(current: Entry, segment: str, skip: list[re.Pattern[str]],
+             prune: Callable[[str], bool] | None) -> Iterator[Entry]:
     if not current.is_dir:
         return
     if segment == "**":
-        yield from walk(current.path, skip)
+        yield from walk(current.path, skip, prune=prune)
         return
     if segment == "..":
         parent = os.path.dirname(current.path)
@@ -287,20 +294,21 @@ def smart_glob(root: str, glob: str, prefer_smart: bool = False) -> str:
     return "**/" + glob if smart else glob
 
 
-def resolve_path_globs(root: str, globs: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
+def resolve_path_globs(root: str, globs: list[str], exclude: list[str],
+                       prune: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
     """``resolvePathGlobs(root, globs, exclude, {mode: "auto"})``: (included, excluded) paths.
 
     ``!pattern`` excludes (always smart); everything else includes.
     """
     include = [smart_glob(root, g) for g in globs if not g.startswith("!")]
     excluded = [smart_glob(root, g[1:], prefer_smart=True) for g in globs if g.startswith("!")]
-    return _expand_all(root, include, exclude), _expand_all(root, excluded, exclude)
+    return _expand_all(root, include, exclude, prune), _expand_all(root, excluded, exclude, prune)
 
 
-def _expand_all(root: str, globs: list[str], exclude: list[str]) -> list[str]:
+def _expand_all(root: str, globs: list[str], exclude: list[str], prune: Callable[[str], bool] | None) -> list[str]:
     paths: dict[str, None] = {}
     for glob in globs:
-        for entry in expand_glob(root, glob, exclude):
+        for entry in expand_glob(root, glob, exclude, prune):
             paths.setdefault(entry.path)
     return list(paths)
 
@@ -325,7 +333,8 @@ def project_input_files(root: Path, render: list[str] | None = None, output_dir:
     if output == base:  # projectContext: an output-dir that is the project folder means none
         output_dir = None
     if render:
-        included, excluded = resolve_path_globs(base, render, ignores + ([output_dir] if output_dir else []))
+        included, excluded = resolve_path_globs(base, render, ignores + ([output_dir] if output_dir else []),
+                                                _ignored_below)
         gone = set(excluded)
         found: list[str] = []
         for path in included:
@@ -351,12 +360,10 @@ def _walk_dir(root: str, folder: str, nested: list[str] | None = None) -> Iterat
     below = os.path.relpath(folder, root)
     if below != "." and "/." in "/" + below:
         return
-    ignores = [glob_regex(glob) for glob in _HIDDEN_IGNORE_GLOBS]
+    ignores = re.compile("|".join(f"(?:{glob_regex(glob).pattern})" for glob in _HIDDEN_IGNORE_GLOBS))
 
     def prune(path: str) -> bool:
-        name = path.rsplit("/", 1)[-1]
-        # Every file below these is ignored (``**/_*/**``, ``**/.*/**``, ``**/env/**`` …).
-        if name.startswith(("_", ".")) or name in ENGINE_IGNORE_DIRS:
+        if _ignored_below(path):
             return True
         if nested is not None and any(exists(os.path.join(path, config)) for config in CONFIG_NAMES):
             nested.append(path)
@@ -365,8 +372,14 @@ def _walk_dir(root: str, folder: str, nested: list[str] | None = None) -> Iterat
 
     for entry in walk(folder, [], prune=prune):
         relative = os.path.relpath(entry.path, folder)
-        if not entry.is_dir and not any(pattern.match(relative) for pattern in ignores):
+        if not entry.is_dir and not ignores.match(relative):
             yield entry.path
+
+
+def _ignored_below(path: str) -> bool:
+    """Folders every file below which the ignore globs exclude (``**/_*/**``, ``**/.*/**``, ``**/env/**`` …)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith(("_", ".")) or name in ENGINE_IGNORE_DIRS
 
 
 def renders(path: str) -> bool:
