@@ -102,6 +102,12 @@ def glob_regex(glob: str) -> re.Pattern[str]:
     return re.compile(f"^{out}$")
 
 
+@lru_cache(maxsize=64)
+def any_glob(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern matching what any of `globs` matches (one test per path instead of one per glob)."""
+    return re.compile("|".join(f"(?:{glob_regex(glob).pattern})" for glob in globs))
+
+
 def _segment_regex(glob: str, j: int) -> tuple[str, int, bool]:
     """One path segment of `glob` from `j`: its regex, where it ends, whether it ends with a separator."""
     segment, groups = "", []
@@ -233,8 +239,7 @@ def expand_glob(root: str, glob: str, exclude: list[str], prune: Callable[[str],
     filter; each later segment is matched against the entries of the folders reached.
     `prune` names folders whose contents the exclusions exclude anyway (see `walk`).
     """
-    patterns = [glob_regex(os.path.normpath(os.path.join(root, pattern))).pattern for pattern in exclude]
-    skip = [re.compile("|".join(f"(?:{pattern})" for pattern in patterns))] if patterns else []
+    skip = [any_glob(tuple(os.path.normpath(os.path.join(root, pattern)) for pattern in exclude))] if exclude else []
     trailing = glob.endswith("/")
     segments = [s for s in glob.strip("/").split("/") if s]
     fixed = root
@@ -328,12 +333,12 @@ def project_input_files(root: Path, render: list[str] | None = None, output_dir:
     ``_quarto.yml`` (loose documents outside any project) and receives those folders.
     """
     base = os.path.abspath(root)
-    ignores = list(_HIDDEN_IGNORE_GLOBS)
+    ignores = _HIDDEN_IGNORE_GLOBS
     output = os.path.normpath(os.path.join(base, output_dir)) if output_dir else base
     if output == base:  # projectContext: an output-dir that is the project folder means none
         output_dir = None
     if render:
-        included, excluded = resolve_path_globs(base, render, ignores + ([output_dir] if output_dir else []),
+        included, excluded = resolve_path_globs(base, render, [*ignores, *([output_dir] if output_dir else [])],
                                                 _ignored_below)
         gone = set(excluded)
         found: list[str] = []
@@ -360,7 +365,7 @@ def _walk_dir(root: str, folder: str, nested: list[str] | None = None) -> Iterat
     below = os.path.relpath(folder, root)
     if below != "." and "/." in "/" + below:
         return
-    ignores = re.compile("|".join(f"(?:{glob_regex(glob).pattern})" for glob in _HIDDEN_IGNORE_GLOBS))
+    ignores = any_glob(_HIDDEN_IGNORE_GLOBS)
 
     def prune(path: str) -> bool:
         if _ignored_below(path):
@@ -377,7 +382,7 @@ def _walk_dir(root: str, folder: str, nested: list[str] | None = None) -> Iterat
 
 
 def _ignored_below(path: str) -> bool:
-    """Folders every file below which the ignore globs exclude (``**/_*/**``, ``**/.*/**``, ``**/env/**`` …)."""
+    """Whether the ignore globs exclude every file below folder `path` (``**/_*/**``, ``**/env/**`` …)."""
     name = path.rsplit("/", 1)[-1]
     return name.startswith(("_", ".")) or name in ENGINE_IGNORE_DIRS
 
