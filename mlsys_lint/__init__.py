@@ -1,3 +1,12 @@
-"""mlsys-lint: a linter for Quarto textbook manuscripts."""
+"""mlsys-lint: a linter for Quarto textbook manuscripts.
+
+``mlsys_lint.lint(paths, ...)`` runs it from Python and returns a `Result` (see
+`mlsys_lint.api`); the command line is a thin layer over it.
+"""
 
 __version__ = "0.1.0"
+
+from mlsys_lint.api import Result, lint  # noqa: E402  (after __version__, which modules import)
+from mlsys_lint.model import Diagnostic, Fix, Severity  # noqa: E402
+
+__all__ = ["Diagnostic", "Fix", "Result", "Severity", "__version__", "lint"]

@@ -1,26 +1,28 @@
 """The figure narrative audit: every figure in book order, its references, and the findings on them.
 
-`figure_audit` runs the engine with the XR and FIG rules (no rule logic lives here) and
-lays the results out per chapter: for each labelled figure its label, place, caption and
-alt text, and every reference to it with the sentence it stands in, each flagged with the
-findings that concern it.  `render_markdown` and `render_html` turn that into a review
+`figure_audit` lints with the rules tagged ``crossref`` and ``figures`` (no rule logic
+lives here) and lays the results out per chapter: for each labelled figure its label,
+place, caption and alt text, and every reference to it with the sentence it stands in,
+each flagged with the findings that concern it (a finding's `related` places too).  `render_markdown` and `render_html` turn that into a review
 sheet; the HTML is one self-contained page (inline CSS, no scripts, no network).
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlsys_lint.config import Settings
+from mlsys_lint.files import relative
 from mlsys_lint.model import Diagnostic, Span
+from mlsys_lint.plugin import Rule
 from mlsys_lint.project import Project, Unit
 from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, crossref_type, namespaces, top_level
 
-AUDIT_SELECT = ["XR", "FIG"]
+AUDIT_TAGS = ("crossref", "figures")
+"""The tags of the rules the audit runs; findings of rules tagged ``figures`` always concern figures."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z@\[(*_\"'])")
 _SPACES = re.compile(r"\s+")
 _MAX_SENTENCE = 600
@@ -124,28 +126,28 @@ class FigureAudit:
 
 
 def figure_audit(paths: list[Path], settings: Settings, base: Path | None = None) -> FigureAudit:
-    """Lint `paths` with the XR and FIG rules and build the audit from the model and findings."""
-    from mlsys_lint.engine import Engine, load_rules, select_rules
+    """Lint `paths` with the rules tagged for the audit and build it from the model and findings."""
+    from mlsys_lint.api import lint
 
-    settings.select = list(AUDIT_SELECT)
-    settings.extend_select = []
-    engine = Engine(settings, select_rules(load_rules(), settings), base=base)
-    result = engine.run(paths)
-    return build_audit(result.projects, result.diagnostics, base or Path.cwd())
+    result = lint(paths or [base or Path.cwd()], config=replace(settings, extend_select=[]),
+                  select=[f"tag:{tag}" for tag in AUDIT_TAGS])
+    return build_audit(result.projects, result.located(), base or Path.cwd(), result.rules)
 
 
-def about_figures(diagnostic: Diagnostic, project: Project) -> bool:
-    """Whether a finding concerns a figure: a FIG rule, or a figure label, key or number."""
+def about_figures(diagnostic: Diagnostic, project: Project, rules: dict[str, Rule]) -> bool:
+    """Whether a finding concerns a figure: a rule tagged ``figures``, or a figure label, key or number."""
     subject = diagnostic.subject
-    if diagnostic.code.startswith("FIG") or crossref_type(subject, project.crossref_types) == "fig":
+    rule = rules.get(diagnostic.code)
+    if (rule is not None and "figures" in rule.tags) or crossref_type(subject, project.crossref_types) == "fig":
         return True
     return subject.lower().startswith(("fig:", "fig_", "figure", "fig."))
 
 
-def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Path) -> FigureAudit:
+def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Path,
+                rules: dict[str, Rule]) -> FigureAudit:
     chapters: list[ChapterRow] = []
     for project in projects:
-        relevant = [d for d in diagnostics if about_figures(d, project) and _in_project(project, d.span.path)]
+        relevant = [d for d in diagnostics if about_figures(d, project, rules) and _in_project(project, d.span.path)]
         pool = _Pool(relevant)
         rows: dict[int, ChapterRow] = {}
         for space in namespaces(project):
@@ -168,15 +170,8 @@ def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Pa
             if chapter is None:
                 chapter = rows.setdefault(0, ChapterRow("Other files", ""))
             chapter.other.append(_finding(diagnostic, base))
-        chapters.extend(row for key, row in rows.items() if key == 0 or _targeted(project, row.source))
+        chapters.extend(row for key, row in rows.items() if key == 0 or project.is_target(row.source))
     return FigureAudit(chapters)
-
-
-def _targeted(project: Project, path: str) -> bool:
-    """Whether the chapter is one the user named (all of them when a folder or nothing was named)."""
-    if project.targets is None:
-        return True
-    return path in project.targets or any(t.endswith(os.sep) and path.startswith(t) for t in project.targets)
 
 
 class _Pool:
@@ -207,20 +202,20 @@ def _figure_row(project: Project, space: Namespace, entry: FloatEntry, number: i
                 base: Path) -> FigureRow:
     figure = entry.float
     span = entry.definition.span
-    findings = [_finding(d, base) for d in pool.take(span, entry.label)]
-    codes = {f.code for f in findings}
+    taken = pool.take(span, entry.label)
+    findings = [_finding(d, base) for d in taken]
+    notes: dict[Span, list[str]] = {}
+    for diagnostic in taken:
+        for related in diagnostic.related:
+            notes.setdefault(related.span, []).append(f"{diagnostic.code}: {related.message}")
     refs = sorted({id(r): r for label in entry.labels for r in space.references_to(label)}.values(),
                   key=lambda r: r.order)
-    outside = [r for r in refs if not r.within & entry.labels]
     rows = []
     for ref in refs:
         row = _reference_row(project, ref, entry, pool, base)
         if ref.within & entry.labels:
             row.notes.append("in the figure's own caption or div: does not count")
-        elif ref is (outside[0] if outside else None) and "FIG001" in codes:
-            row.notes.append("FIG001: the first reference comes after the figure")
-        if "FIG003" in codes and ref in outside and ref.in_caption:
-            row.notes.append("FIG003: only captions refer to the figure")
+        row.notes += notes.get(ref.span, [])
         rows.append(row)
     doc = project.documents[figure.source.path]
     alts = [figure.alt] if figure.alt is not None else [doc.floats[i].alt for i in figure.subfloats]
@@ -278,12 +273,7 @@ def _chapter_title(unit: Unit) -> str:
 
 
 def _display(path: str, base: Path, span: Span | None = None) -> str:
-    try:
-        rel = os.path.relpath(path, base)
-    except ValueError:
-        rel = path
-    if rel.startswith(".." + os.sep + ".."):
-        rel = path
+    rel = relative(path, base, max_up=1)
     return f"{rel}:{span.line}:{span.column}" if span is not None else rel
 
 

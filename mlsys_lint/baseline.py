@@ -23,11 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
-from pathlib import Path
+from dataclasses import replace
 from typing import Any, Iterable
 
+from mlsys_lint.files import relative, write_atomic
 from mlsys_lint.model import Diagnostic
 
 BASELINE_VERSION = 1
@@ -131,34 +131,26 @@ def write_baseline(path: str | os.PathLike[str], diagnostics: Iterable[Diagnosti
     Raises `BaselineError` when the file cannot be written.
     """
     entries = baseline_entries(diagnostics)
-    text = _dumps(entries)
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if target.exists():
-            try:
-                os.chmod(tmp_name, target.stat().st_mode & 0o7777)
-            except OSError:
-                pass
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, target)
-        tmp_name = None
+        write_atomic(path, _dumps(entries).encode("utf-8"), durable=False)
     except OSError as error:
         raise BaselineError(f"cannot write baseline {path}: {error.strerror or error}") from None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
     return len(entries)
+
+
+def anchored_view(diagnostics: list[Diagnostic], baseline_file: str | os.PathLike[str]) -> list[Diagnostic]:
+    """Copies of `diagnostics` as a baseline sees them: paths relative to the baseline's folder.
+
+    Anchoring at the baseline file (not the current folder) keeps entries matching
+    whether the linter runs from the book's folder, the repository root or a hook.
+    """
+    base = os.path.dirname(os.path.abspath(baseline_file))
+    view = []
+    for d in diagnostics:
+        item = replace(d, span=replace(d.span, path=relative(os.path.abspath(d.span.path), base)))
+        item.fingerprint = fingerprint(item, d.source_line)
+        view.append(item)
+    return view
 
 
 class Baseline:

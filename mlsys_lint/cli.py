@@ -1,4 +1,4 @@
-"""Command line: click commands → settings → engine → reporter → exit code.
+"""Command line: click options → `mlsys_lint.lint` → reporter → exit code.
 
 Exit codes: 0 no finding at or above the fail level, 1 findings, 2 usage,
 configuration or I/O error, or an internal error (one line; ``--debug`` for the
@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from mlsys_lint import __version__
-from mlsys_lint.config import ConfigError, Settings, load_settings
-from mlsys_lint.model import Diagnostic, Severity
+from mlsys_lint.config import ConfigError
+from mlsys_lint.files import relative
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -26,8 +26,8 @@ class UsageFailure(Exception):
     """A problem with how the linter was called or configured (exit 2)."""
 
 
-def _codes(values: tuple[str, ...]) -> list[str]:
-    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+def _codes(values: tuple[str, ...] | None) -> list[str]:
+    return [code.strip() for value in values or () for code in value.split(",") if code.strip()]
 
 
 class DefaultGroup(click.Group):
@@ -39,8 +39,17 @@ class DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"mlsys-lint, version {__version__}")
+    _plugins_for_information()
+    ctx.exit()
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="mlsys-lint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 def main() -> None:
     """Lint Quarto manuscripts: cross-references, figures, captions, footnotes, glossary terms."""
 
@@ -54,7 +63,7 @@ def _project_options(function):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, help="Rules to run (codes, prefixes or names; comma-separated).")
+@click.option("--select", multiple=True, help="Rules to run (codes, prefixes, names or tag:NAME; comma-separated).")
 @click.option("--ignore", multiple=True, help="Rules to skip.")
 @click.option("--extend-select", multiple=True, help="Rules to add to the selection.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default warning).")
@@ -62,7 +71,8 @@ def _project_options(function):
               help="Output format (default: full on a terminal, concise otherwise).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place (repeats until nothing changes).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, include fixes that may change meaning.")
 @click.option("--diff", is_flag=True, help="Show the fixes as a diff without writing.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed a file.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline.")
@@ -84,12 +94,13 @@ def check(paths: tuple[str, ...], **options: Any) -> None:
 
 
 def _guard(action, debug: bool) -> int:
-    from mlsys_lint.engine import InternalError
+    from mlsys_lint.baseline import BaselineError
+    from mlsys_lint.engine import InternalError, PluginError
     from mlsys_lint.project import ProjectError
 
     try:
         return action()
-    except (UsageFailure, ConfigError, ProjectError) as error:  # a broken _quarto.yml is not a bug
+    except (UsageFailure, ConfigError, ProjectError, PluginError, BaselineError) as error:
         click.echo(f"mlsys-lint: error: {error}", err=True)
         return EXIT_ERROR
     except InternalError as error:
@@ -111,184 +122,122 @@ def _guard(action, debug: bool) -> int:
         return EXIT_ERROR
 
 
-def _settings(paths: list[str], options: dict[str, Any]) -> Settings:
-    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
-    start = start if start.exists() else Path.cwd()
-    explicit = Path(options["config_file"]) if options.get("config_file") else None
-    settings = load_settings(start.absolute(), explicit)
-    if options.get("select"):
-        settings.select = _codes(options["select"])
-    if options.get("ignore"):
-        settings.ignore = settings.ignore + _codes(options["ignore"])
-    if options.get("extend_select"):
-        settings.extend_select = settings.extend_select + _codes(options["extend_select"])
-    if options.get("fail_on"):
-        settings.fail_on = Severity.parse(options["fail_on"])
-    if options.get("quarto_config"):
-        settings.quarto_config = str(Path(options["quarto_config"]).absolute())
-    if options.get("profile"):
-        settings.profile = _codes(options["profile"])
-    return settings
-
-
-def _run_with_progress(engine, paths: list[Path], quiet: bool):
-    """Run the engine; on an interactive terminal, show a spinner on standard error."""
+def _with_progress(action, quiet: bool):
+    """Run `action`; on an interactive terminal, show a spinner on standard error meanwhile."""
     if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
-        return engine.run(paths)
+        return action()
     from rich.console import Console
 
     with Console(stderr=True).status("mlsys-lint: reading the manuscript…", spinner="dots"):
-        return engine.run(paths)
+        return action()
 
 
 def _check(paths: list[str], options: dict[str, Any]) -> int:
-    from mlsys_lint.engine import Engine, load_rules, select_rules
+    from mlsys_lint.api import lint
 
     started = time.perf_counter()
-    stdin = None
+    text = None
     if paths == ["-"]:
-        name = options.get("stdin_filename") or "stdin.qmd"
-        stdin = (name, sys.stdin.read())
-        paths = [name]
+        text = sys.stdin.read()
+        paths = [options.get("stdin_filename") or "stdin.qmd"]
     elif "-" in paths:
         raise UsageFailure("`-` (standard input) cannot be combined with other paths")
     diff_only = bool(options.get("diff"))
     fixing = bool(options.get("fix")) and not diff_only
-    if fixing and stdin is not None:
+    if fixing and text is not None:
         raise UsageFailure("--fix cannot write to standard input; use --diff to see the fixes")
-    settings = _settings(paths, options)
-    # Read the baseline before anything else, so that a bad file stops the run before --fix writes.
-    baseline = None
-    if options.get("baseline") and not options.get("write_baseline") and not diff_only:
-        baseline = _load_baseline(options["baseline"])
-    rules = select_rules(load_rules(), settings)
-    engine = Engine(settings, rules, stdin=stdin, use_cache=not options.get("no_cache"),
-                    jobs=options.get("jobs"), cache_dir=Path(options["cache_dir"]) if options.get("cache_dir") else None)
-    path_list = [Path(p) for p in paths]
+    quiet = bool(options.get("quiet"))
     if options.get("list_files"):
-        for project in engine.projects(path_list):
-            click.echo("\n".join(project.listing(_rel)))
-        return EXIT_CLEAN
-    result = _run_with_progress(engine, path_list, bool(options.get("quiet")))
+        return _list_files(paths, text, options)
+    baseline = options.get("baseline") if not options.get("write_baseline") and not diff_only else None
+    result = _with_progress(lambda: lint(
+        paths, config=options.get("config_file"), select=_codes(options.get("select")),
+        ignore=_codes(options.get("ignore")), extend_select=_codes(options.get("extend_select")),
+        fail_on=options.get("fail_on"), quarto_config=options.get("quarto_config"),
+        profile=_codes(options.get("profile")), fix=fixing, unsafe_fixes=bool(options.get("unsafe_fixes")),
+        baseline=baseline, text=text, cache=not options.get("no_cache"), cache_dir=options.get("cache_dir"),
+        jobs=options.get("jobs")), quiet)
     if options.get("verbose"):
-        _report_cache(engine)
+        _report_cache(result)
     if diff_only:
-        return _show_diff(result, stdin, options)
-    fixed, fix_failed = 0, False
-    if fixing:
-        fixed, fix_failed, result = _apply_fixes(engine, result, path_list, bool(options.get("quiet")))
-    diagnostics = _prepare(result, settings)
-    stale: list[dict] = []
+        return _show_diff(result, text, options)
+    for error in result.errors:
+        click.echo(f"mlsys-lint: error: {error}", err=True)
+    if not quiet:
+        for notice in result.notices:
+            click.echo(f"mlsys-lint: {notice}", err=True)
     if options.get("write_baseline"):
-        from mlsys_lint.baseline import BaselineError, write_baseline
-
-        _, view = _baseline_view(diagnostics, options["write_baseline"])
-        try:
-            count = write_baseline(options["write_baseline"], view)
-        except BaselineError as error:
-            raise UsageFailure(str(error)) from None
-        if not options.get("quiet"):
-            click.echo(f"mlsys-lint: wrote {_plural(count, 'baseline entry', 'baseline entries')} for "
-                       f"{_plural(len(diagnostics), 'finding')} to {options['write_baseline']}", err=True)
-        return EXIT_ERROR if fix_failed else EXIT_CLEAN
-    if baseline is not None:
-        diagnostics, stale = _filter_baseline(baseline, options["baseline"], diagnostics, result, rules)
-    output_format = _report(result, diagnostics, settings, options, stale, fixed, time.perf_counter() - started)
-    if fixed and not options.get("quiet") and (output_format not in ("full", "grouped") or options.get("output")):
-        click.echo(f"mlsys-lint: fixed {_plural(fixed, 'finding')}", err=True)
-    if fix_failed:
+        return EXIT_ERROR if _write_baseline(result, options["write_baseline"], quiet) else EXIT_CLEAN
+    output_format = _report(result, options, time.perf_counter() - started)
+    if result.fixed and not quiet and (output_format not in ("full", "grouped") or options.get("output")):
+        click.echo(f"mlsys-lint: fixed {_plural(result.fixed, 'finding')}", err=True)
+    if result.errors:
         return EXIT_ERROR
-    if fixing and options.get("exit_non_zero_on_fix") and fixed:
+    if fixing and options.get("exit_non_zero_on_fix") and result.fixed:
         return EXIT_FINDINGS
-    failing = [d for d in diagnostics if d.severity >= settings.fail_on]
-    if failing and not options.get("exit_zero"):
+    if result.exit_code == EXIT_FINDINGS and not options.get("exit_zero"):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
-def _report_cache(engine) -> None:
+def _report_cache(result) -> None:
     """One line per parse cache on standard error (``--verbose``)."""
-    if not engine.caches:
+    from mlsys_lint.files import relative
+
+    if not result.caches:
         click.echo("mlsys-lint: parse cache off", err=True)
-    for cache in engine.caches:
+    for cache in result.caches:
         state = "" if cache.usable else " (not usable: no key, or the folder is a symbolic link)"
-        click.echo(f"mlsys-lint: parse cache {_rel(str(cache.root))}{state}: {cache.hits} hits, "
+        click.echo(f"mlsys-lint: parse cache {relative(cache.root, max_up=1)}{state}: {cache.hits} hits, "
                    f"{cache.misses} misses, {cache.rejected} entries rejected", err=True)
+
+
+def _list_files(paths: list[str], text: str | None, options: dict[str, Any]) -> int:
+    """``--list-files``: the documents of each project in reading order with their namespace."""
+    from mlsys_lint.api import read_projects
+
+    for project in read_projects(paths, config=options.get("config_file"), quarto_config=options.get("quarto_config"),
+                                 profile=_codes(options.get("profile")), text=text,
+                                 cache=not options.get("no_cache"), cache_dir=options.get("cache_dir")):
+        click.echo("\n".join(project.listing(lambda path: relative(path, max_up=1))))
+    return EXIT_CLEAN
 
 
 def _plural(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
-# -- fixes ------------------------------------------------------------------------------------
+def _write_baseline(result, path: str, quiet: bool) -> bool:
+    """Write the findings of `result` as the baseline at `path`; whether a fix failed meanwhile."""
+    from mlsys_lint.baseline import anchored_view, write_baseline
+
+    count = write_baseline(path, anchored_view(result.diagnostics, path))
+    if not quiet:
+        click.echo(f"mlsys-lint: wrote {_plural(count, 'baseline entry', 'baseline entries')} for "
+                   f"{_plural(len(result.diagnostics), 'finding')} to {path}", err=True)
+    return bool(result.errors)
 
 
-def _fix_plan(result) -> list[tuple[str, list, Any]]:
-    """``(absolute path, fixes, Source the findings were computed from or None)`` per file."""
-    sources = {os.path.abspath(path): source for path, source in result.sources.items()}
-    by_file: dict[str, list] = {}
-    for diagnostic in result.diagnostics:
-        if diagnostic.fix is not None:
-            by_file.setdefault(os.path.abspath(diagnostic.fix.path), []).append(diagnostic.fix)
-    return [(path, fixes, sources.get(path)) for path, fixes in sorted(by_file.items())]
-
-
-def _fix_error(message: str) -> None:
-    click.echo(f"mlsys-lint: error: cannot fix {message}", err=True)
-
-
-def _apply_fixes(engine, result, paths: list[Path], quiet: bool):
-    """Write the fixes of `result`, then lint again; returns (fixes applied, any failure, new result).
-
-    A file is fixed only if it still holds the text the findings were computed from
-    (`apply_fixes` compares), so an edit made meanwhile is never overwritten.
-    """
-    from mlsys_lint.fixes import FixError, apply_fixes
-
-    applied = skipped = 0
-    failed = False
-    for path, fixes, source in _fix_plan(result):
-        shown = _rel(path)
-        if source is None:
-            _fix_error(f"{shown}: it was not read in this run; not fixing it")
-            failed = True
-            continue
-        try:
-            outcome = apply_fixes(shown, fixes, source.text)
-        except FixError as error:
-            _fix_error(str(error))
-            failed = True
-            continue
-        if outcome.written:
-            applied += outcome.applied
-        skipped += outcome.skipped
-    if skipped and not quiet:
-        they, it = ("it overlaps", "it") if skipped == 1 else ("they overlap", "them")
-        click.echo(f"mlsys-lint: {_plural(skipped, 'fix', 'fixes')} skipped because {they} another fix; "
-                   f"run --fix again to apply {it}", err=True)
-    if applied:
-        result = engine.run(paths)
-    return applied, failed, result
-
-
-def _show_diff(result, stdin, options: dict[str, Any]) -> int:
+def _show_diff(result, text: str | None, options: dict[str, Any]) -> int:
     """``--diff``: print what --fix would change as a unified diff, write nothing.
 
     Only the diff goes to standard output (or ``-o``), so it can be piped to
     ``git apply``; a summary goes to standard error.  Exit 1 when there is something
     to fix, 0 when not, 2 when a file cannot be fixed.
     """
-    from mlsys_lint.fixes import FixError, apply_fixes, fix_text, render_diff
+    from mlsys_lint.files import relative
+    from mlsys_lint.fixes import FixError, apply_fixes, fix_plan, fix_text, render_diff
     from mlsys_lint.reading import normalise_newlines
 
+    unsafe = bool(options.get("unsafe_fixes"))
     chunks: list[str] = []
     count = 0
     failed = False
-    stdin_path = os.path.abspath(stdin[0]) if stdin is not None else None
-    for path, fixes, source in _fix_plan(result):
-        shown = _rel(path)
+    stdin_path = os.path.abspath(result.files[0]) if text is not None and result.files else None
+    for path, fixes, source in fix_plan(result.diagnostics, result.sources, unsafe):
+        shown = relative(path, max_up=1)
         if path == stdin_path:
-            raw = stdin[1].lstrip("\ufeff")
+            raw = text.lstrip("\ufeff")
             fixed = fix_text(raw, fixes)
             old, new, applied = normalise_newlines(raw), normalise_newlines(fixed.text), fixed.applied
         elif source is None:
@@ -306,125 +255,39 @@ def _show_diff(result, stdin, options: dict[str, Any]) -> int:
         if old != new:
             chunks.append(render_diff(shown, old, new))
             count += applied
-    text = "".join(chunks)
-    if options.get("output"):
-        try:
-            with open(options["output"], "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise UsageFailure(f"cannot write {options['output']}: {error.strerror or error}") from None
-    else:
-        click.echo(text, nl=False)
+    _write_text("".join(chunks), options.get("output"))
     if not options.get("quiet"):
         if chunks:
             click.echo(f"mlsys-lint: --fix would fix {_plural(count, 'finding')} in {_plural(len(chunks), 'file')}",
                        err=True)
         else:
             click.echo("mlsys-lint: nothing to fix", err=True)
+        hidden = sum(1 for d in result.diagnostics if d.fix is not None and not d.fix.safe and not unsafe)
+        if hidden:
+            click.echo(f"mlsys-lint: {_plural(hidden, 'unsafe fix', 'unsafe fixes')} not shown "
+                       "(add --unsafe-fixes)", err=True)
     if failed:
         return EXIT_ERROR
     return EXIT_FINDINGS if chunks and not options.get("exit_zero") else EXIT_CLEAN
 
 
-# -- paths, fingerprints, baseline ------------------------------------------------------------
+def _fix_error(message: str) -> None:
+    click.echo(f"mlsys-lint: error: cannot fix {message}", err=True)
 
 
-def _rel(path: str) -> str:
-    """`path` as shown: relative to the current folder (absolute when far outside it)."""
+def _write_text(text: str, output: str | None) -> None:
+    """Print `text`, or write it to the file `output`."""
+    if not output:
+        click.echo(text, nl=False)
+        return
     try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith(".." + os.sep + "..") and os.path.isabs(path) else rel
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise UsageFailure(f"cannot write {output}: {error.strerror or error}") from None
 
 
-def _anchored(path: str, anchor: str) -> str:
-    """Absolute `path` relative to folder `anchor`, with forward slashes."""
-    try:
-        rel = os.path.relpath(path, anchor)
-    except ValueError:  # another drive
-        rel = path
-    return rel.replace(os.sep, "/")
-
-
-def _anchor_for(path: str, roots: list[str], fallback: str) -> str:
-    for root in roots:
-        if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
-            return root
-    return fallback
-
-
-def _prepare(result, settings: Settings) -> list[Diagnostic]:
-    """The findings with display paths (relative to the current folder), source lines and fingerprints.
-
-    Fingerprints take the path relative to the Quarto project root (for files outside
-    any project: the folder of the mlsys-lint configuration, else the current folder),
-    so they are the same whichever folder the linter is started from.
-    """
-    from dataclasses import replace
-
-    from mlsys_lint.baseline import fingerprint
-
-    roots = sorted({os.path.abspath(project.root) for project in result.projects if project.config_path is not None},
-                   key=len, reverse=True)
-    fallback = os.path.abspath(settings.folder) if settings.folder is not None else os.getcwd()
-    sources = {os.path.abspath(path): source for path, source in result.sources.items()}
-    out = []
-    for d in result.diagnostics:
-        absolute = os.path.abspath(d.span.path)
-        source = sources.get(absolute)
-        line = source.line_text(d.span.line) if source is not None and 1 <= d.span.line <= source.line_count else ""
-        item = replace(d, span=replace(d.span, path=_rel(d.span.path)))
-        item.source_line = line
-        item.fingerprint = fingerprint(item, line, path=_anchored(absolute, _anchor_for(absolute, roots, fallback)))
-        out.append(item)
-    return out
-
-
-def _load_baseline(name: str):
-    from mlsys_lint.baseline import BaselineError, load_baseline
-
-    try:
-        return load_baseline(name)
-    except BaselineError as error:
-        raise UsageFailure(str(error)) from None
-
-
-def _baseline_view(diagnostics: list[Diagnostic], baseline_file: str) -> tuple[str, list[Diagnostic]]:
-    """Copies of `diagnostics` as a baseline sees them: paths relative to the baseline's folder.
-
-    Anchoring at the baseline file (not the current folder) keeps entries matching
-    whether the linter runs from the book's folder, the repository root or a hook.
-    """
-    from dataclasses import replace
-
-    from mlsys_lint.baseline import fingerprint
-
-    base = os.path.dirname(os.path.abspath(baseline_file))
-    view = []
-    for d in diagnostics:
-        item = replace(d, span=replace(d.span, path=_anchored(os.path.abspath(d.span.path), base)))
-        item.fingerprint = fingerprint(item, d.source_line)
-        view.append(item)
-    return base, view
-
-
-def _filter_baseline(baseline, baseline_file: str, diagnostics: list[Diagnostic], result, rules):
-    """The findings not in `baseline`, and its stale entries (paths shown relative to the current folder)."""
-    base, view = _baseline_view(diagnostics, baseline_file)
-    targets = None
-    if any(project.targets is not None for project in result.projects):
-        targets = {_anchored(os.path.abspath(path), base) for path in result.files}
-    new, stale = baseline.filter(view, paths=targets, codes=set(rules))
-    kept = {id(item) for item in new}
-    diagnostics = [d for d, item in zip(diagnostics, view) if id(item) in kept]
-    for entry in stale:
-        entry["path"] = _rel(os.path.normpath(os.path.join(base, entry["path"])))
-    return diagnostics, stale
-
-
-def _report(result, diagnostics, settings: Settings, options: dict[str, Any], stale, fixed: int,
-            elapsed: float) -> str:
+def _report(result, options: dict[str, Any], elapsed: float) -> str:
     """Render the report; returns the format used."""
     from mlsys_lint.report import Report, renderer
 
@@ -437,12 +300,12 @@ def _report(result, diagnostics, settings: Settings, options: dict[str, Any], st
         color = True
     elif options.get("color") == "never" or os.environ.get("NO_COLOR") or options.get("output"):
         color = False
-    sources = {_rel(path): source.text.split("\n") for path, source in result.sources.items()}
-    report = Report(diagnostics=diagnostics, rules=result.rules, files=[_rel(f) for f in result.files],
-                    tool_version=__version__, fail_on=settings.fail_on, sources=sources, color=color,
-                    statistics=bool(options.get("statistics")), stale_baseline=stale, fixed=fixed, elapsed=elapsed,
-                    rendered=result.rendered, checked=result.checked,
-                    skipped_projects=[_rel(str(path)) + "/" for path in result.nested_projects])
+    sources = {path: source.text.split("\n") for path, source in result.sources.items()}
+    report = Report(diagnostics=result.diagnostics, rules=result.rules, files=result.files,
+                    tool_version=__version__, fail_on=result.settings.fail_on, sources=sources, color=color,
+                    statistics=bool(options.get("statistics")), stale_baseline=result.stale_baseline,
+                    fixed=result.fixed, elapsed=elapsed, rendered=result.rendered, checked=result.checked,
+                    skipped_projects=[path + "/" for path in result.nested_projects])
     if options.get("statistics") and output_format in ("full", "concise"):
         output_format = "grouped"
     render = renderer(output_format)
@@ -457,17 +320,39 @@ def _report(result, diagnostics, settings: Settings, options: dict[str, Any], st
     return output_format
 
 
+def _plugins_for_information():
+    """The rule registry for commands that only inform (`rules`, `rule`, `init`, `--version`).
+
+    A plugin that failed to load is named in one line on standard error; the command goes on.
+    Plugins are skipped as for `check`: the environment variable and the configuration
+    found from the current folder (ignored when it cannot be read).
+    """
+    from mlsys_lint.config import load_settings
+    from mlsys_lint.engine import load_registry, skipped_plugins
+
+    try:
+        settings = load_settings(Path.cwd())
+    except ConfigError:
+        settings = None
+    registry = load_registry(skipped_plugins(settings))
+    for broken in registry.broken:
+        click.echo(f"mlsys-lint: warning: {broken}; its rules are not available", err=True)
+    return registry
+
+
 @main.command("rules")
 @click.option("--all", "show_all", is_flag=True, help="Also list rules that are off by default.")
 def list_rules(show_all: bool) -> None:
-    """List the rules with their codes, default severity and status."""
-    from mlsys_lint.engine import load_rules
+    """List the rules: code, name, default severity, status, origin (built-in or the plugin's distribution)."""
 
     def run() -> int:
-        for code, rule in load_rules().items():
+        rules = [rule for rule in _plugins_for_information().rules.values() if show_all or rule.enabled]
+        width = max((len(rule.origin) for rule in rules), default=0)
+        for rule in rules:
             status = "on " if rule.enabled else "off"
             fix = " (fix)" if rule.fixable else ""
-            click.echo(f"{code:8} {rule.name:38} {str(rule.severity):8} {status} {rule.summary}{fix}")
+            click.echo(f"{rule.code:8} {rule.name:38} {str(rule.severity):8} {status} {rule.origin:{width}} "
+                       f"{rule.summary}{fix}")
         return EXIT_CLEAN
 
     sys.exit(_guard(run, False))
@@ -477,15 +362,18 @@ def list_rules(show_all: bool) -> None:
 @click.argument("code")
 def explain_rule(code: str) -> None:
     """Explain one rule (by code or name)."""
-    from mlsys_lint.engine import load_rules
 
     def run() -> int:
-        for rule in load_rules().values():
+        for rule in _plugins_for_information().rules.values():
             if rule.code == code.upper() or rule.name == code:
                 status = "on by default" if rule.enabled else "off by default"
                 click.echo(f"# {rule.code} {rule.name}\n")
                 click.echo(f"Default severity: {rule.severity}; {status}; "
-                           f"{'fixable' if rule.fixable else 'not fixable'}.\n")
+                           f"{'fixable' if rule.fixable else 'not fixable'}; from {rule.origin}"
+                           f"{'; tags: ' + ', '.join(rule.tags) if rule.tags else ''}.")
+                if rule.url:
+                    click.echo(f"Documentation: {rule.url}")
+                click.echo()
                 click.echo(rule.doc)
                 if rule.options and "## Options" not in rule.doc:
                     click.echo("\n## Options")
@@ -493,21 +381,31 @@ def explain_rule(code: str) -> None:
                         click.echo(f"- `{option.name}` ({option.type.__name__}, default {option.default!r}): "
                                    f"{option.description}")
                 return EXIT_CLEAN
-        raise UsageFailure(f"unknown rule `{code}` (see `mlsys-lint rules`)")
+        raise UsageFailure(f"unknown rule `{code}` (see `mlsys-lint rules --all`)")
 
     sys.exit(_guard(run, False))
 
 
 _STARTER = """\
 # mlsys-lint configuration (see `mlsys-lint rules` and `mlsys-lint rule CODE`)
-{quarto}select: [XR, FIG, CAP, FN, GLS, MSL]
+{quarto}# select: [ALL]       # default: every rule that is on by default, installed plugins included
 ignore: []
 fail-on: warning
 per-file-ignores: {{}}
-rules:
-  FIG001: {{allow-following-paragraphs: 0}}
-  CAP004: {{max-alt-length: 250}}
-{glossary}"""
+rules: {{}}
+{options}{glossary}"""
+
+
+def _starter(registry, quarto: str, glossary: str) -> str:
+    """The starter configuration: nothing selected away, every rule option listed with its default."""
+    import json
+
+    lines = [f"#   {rule.code}: {{" + ", ".join(f"{o.name}: {json.dumps(o.default)}" for o in rule.options) + "}\n"
+             for rule in registry.rules.values() if rule.options]
+    options = ""
+    if lines:
+        options = "# Rule options, with their defaults (move a line under `rules:` to change it):\n" + "".join(lines)
+    return _STARTER.format(quarto=quarto, options=options, glossary=glossary)
 
 
 @main.command()
@@ -529,7 +427,7 @@ def init(path: str | None, force: bool) -> None:
         if sources:
             glossary = "glossary:\n  sources:\n" + "".join(f"    - {s}\n" for s in sources)
         quarto = "" if any((root / n).exists() for n in ("_quarto.yml", "_quarto.yaml")) else "# quarto-config: _quarto.yml\n"
-        target.write_text(_STARTER.format(quarto=quarto, glossary=glossary), encoding="utf-8")
+        target.write_text(_starter(_plugins_for_information(), quarto, glossary), encoding="utf-8")
         click.echo(f"wrote {target}")
         return EXIT_CLEAN
 
@@ -559,18 +457,15 @@ def _run_audit(module: str, builder: str, path: str | None, output_format: str, 
     def run() -> int:
         import importlib
 
+        from mlsys_lint.api import resolve_settings
+
         audit_module = importlib.import_module(module)
-        paths = [path] if path else []
-        report = getattr(audit_module, builder)([Path(p) for p in paths], _settings(paths, options))
+        paths = [Path(path)] if path else []
+        settings = resolve_settings(paths, options.get("config_file"), quarto_config=options.get("quarto_config"),
+                                    profile=_codes(options.get("profile")))
+        report = getattr(audit_module, builder)(paths, settings)
         text = audit_module.render_html(report) if output_format == "html" else audit_module.render_markdown(report)
-        if output:
-            try:
-                with open(output, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(text)
-            except OSError as error:
-                raise UsageFailure(f"cannot write {output}: {error.strerror or error}") from None
-        else:
-            click.echo(text, nl=False)
+        _write_text(text, output)
         return EXIT_CLEAN
 
     sys.exit(_guard(run, options.get("debug", False)))

@@ -42,6 +42,7 @@ class Settings:
     profile: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     cache_dir: str | None = None
+    skip_plugins: list[str] = field(default_factory=list)
     fail_on: Severity = Severity.WARNING
     path: Path | None = None
 
@@ -50,7 +51,7 @@ class Settings:
         return self.path.parent if self.path is not None else None
 
 
-_LIST_KEYS = {"select", "ignore", "extend-select", "exclude"}
+_LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "skip-plugins"}
 _KNOWN = _LIST_KEYS | {"per-file-ignores", "severity", "rules", "glossary", "quarto-config", "profile", "fail-on",
                        "cache-dir"}
 

@@ -2,21 +2,25 @@
 
 Data flows one way: paths → `Project`s → rules → `Violation`s → `Diagnostic`s
 (code, severity, suppression, per-file ignores, targets) → reporters.  Nothing here
-knows what any particular rule checks.
+knows what any particular rule checks: rules declare the facts they need
+(`mlsys_lint.facts`) and the engine provides those when a selected rule needs them.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from mlsys_lint.config import ConfigError, Settings
 from mlsys_lint.document import Document, parse
-from mlsys_lint.model import Diagnostic, Severity, Source, Span, Suppression
-from mlsys_lint.plugin import Rule
+from mlsys_lint.facts import FACTS
+from mlsys_lint.files import relative
+from mlsys_lint.model import Diagnostic, Source, Span, Suppression
+from mlsys_lint.plugin import BUILT_IN, Rule, doc_url
 from mlsys_lint.project import (
     Project,
     ProjectIssue,
@@ -28,45 +32,137 @@ from mlsys_lint.cache import CACHE_DIR_NAME, DocumentCache, decode_document, enc
 from mlsys_lint.reading import UnreadableFile, decode, read_bytes
 
 ENTRY_POINT_GROUP = "mlsys_lint.rules"
+DISTRIBUTION = "mlsys-lint"
+"""The distribution whose rules are built in."""
+SKIP_PLUGINS_ENV = "MLSYS_LINT_SKIP_PLUGINS"
+"""Comma-separated distribution names whose rules are not loaded (like the `skip-plugins` key)."""
+TAG_PREFIX = "tag:"
 PARALLEL_BYTES = 32 * 1024 * 1024
 """Below this much uncached text a cold run parses in one process (a pool costs more)."""
-UNUSED_SUPPRESSION = "MSL005"
+_LATE_FACTS = frozenset(name for name, fact in FACTS.items() if fact.provide is None)
 
 
 class InternalError(Exception):
     """A bug: a rule or the engine failed; reported in one line with exit code 2."""
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> dict[str, Rule]:
-    """Every rule registered through the ``mlsys_lint.rules`` entry-point group, by code."""
+class PluginError(Exception):
+    """An installed rule plugin that cannot be used; `check` stops (exit 2) rather than run without it."""
+
+
+@dataclass(frozen=True)
+class BrokenPlugin:
+    """A plugin entry point that failed to load, or whose rules cannot be registered."""
+
+    distribution: str
+    entry_point: str
+    error: str
+
+    def __str__(self) -> str:
+        return f"plugin `{self.distribution}` (entry point `{self.entry_point}`): {self.error}"
+
+
+@dataclass
+class Registry:
+    """Every loaded rule by code, and the plugins that could not be loaded."""
+
+    rules: dict[str, Rule]
+    broken: list[BrokenPlugin] = field(default_factory=list)
+
+    def check_usable(self) -> None:
+        """Raise `PluginError` naming the first broken plugin (a gate must not run without it)."""
+        if self.broken:
+            first = self.broken[0]
+            more = f" (and {len(self.broken) - 1} more)" if len(self.broken) > 1 else ""
+            raise PluginError(f"{first}{more}; uninstall it, or skip it with `skip-plugins: "
+                              f"[{first.distribution}]` or {SKIP_PLUGINS_ENV}={first.distribution}")
+
+
+def normalise_distribution(name: str) -> str:
+    """A distribution name compared as pip compares them (``My_Plugin`` = ``my-plugin``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def skipped_plugins(settings: Settings | None = None) -> frozenset[str]:
+    """Distributions to skip: the `skip-plugins` setting plus the environment variable."""
+    names = [name for name in os.environ.get(SKIP_PLUGINS_ENV, "").split(",") if name.strip()]
+    names += settings.skip_plugins if settings is not None else []
+    return frozenset(normalise_distribution(name.strip()) for name in names)
+
+
+@lru_cache(maxsize=8)
+def load_registry(skip: frozenset[str] = frozenset()) -> Registry:
+    """Load every rule of the ``mlsys_lint.rules`` entry-point group, built-in ones first.
+
+    A plugin that fails to import, exports something that is not a rule, needs a fact that
+    does not exist, or reuses a code already registered is recorded as broken (its other
+    rules still load); distributions named in `skip` are never imported.
+    """
     from importlib.metadata import entry_points
 
-    registry: dict[str, Rule] = {}
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    def distribution(entry) -> str:
+        dist = getattr(entry, "dist", None)
+        return dist.name if dist is not None else "unknown distribution"
+
+    def order(entry) -> tuple:
+        name = normalise_distribution(distribution(entry))
+        return (name != DISTRIBUTION, name, entry.name)
+
+    registry = Registry({})
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=order):
+        dist = distribution(entry)
+        if normalise_distribution(dist) in skip:
+            continue
+        where = f"{entry.name} = {entry.value}"
         try:
             loaded = entry.load()
-        except Exception as error:  # a broken plugin must not take the linter down
-            raise InternalError(f"cannot load rules from plugin `{entry.name}` ({entry.value}): {error}") from error
-        rules = loaded if isinstance(loaded, (list, tuple)) else [loaded]
-        for rule in rules:
-            if not isinstance(rule, Rule):
-                raise InternalError(f"plugin `{entry.name}` exported {rule!r}, which is not a Rule")
-            if rule.code in registry and registry[rule.code] is not rule:
-                raise InternalError(f"rule code {rule.code} is registered twice (plugin `{entry.name}`)")
-            registry[rule.code] = rule
-    return dict(sorted(registry.items()))
+        except BaseException as error:  # a broken plugin must not take the linter down
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            reason = (str(error).strip().splitlines() or [""])[0]
+            registry.broken.append(BrokenPlugin(dist, where, f"{error.__class__.__name__}: {reason}".rstrip(": ")))
+            continue
+        origin = BUILT_IN if normalise_distribution(dist) == DISTRIBUTION else dist
+        for item in loaded if isinstance(loaded, (list, tuple)) else [loaded]:
+            problem = _registration_problem(item, registry.rules)
+            if problem:
+                registry.broken.append(BrokenPlugin(dist, where, problem))
+                continue
+            url = item.url or (doc_url(item.code) if origin == BUILT_IN else None)
+            registry.rules[item.code] = replace(item, origin=origin, url=url)
+    registry.rules = dict(sorted(registry.rules.items()))
+    return registry
+
+
+def _registration_problem(item: Any, rules: dict[str, Rule]) -> str:
+    if not isinstance(item, Rule):
+        return f"exported {item!r}, which is not a rule made with `mlsys_lint.plugin.rule`"
+    if item.code in rules:
+        return f"rule code {item.code} is already registered by `{rules[item.code].origin}`"
+    unknown = sorted(set(item.needs) - set(FACTS))
+    if unknown:
+        return (f"rule {item.code} needs {', '.join(f'`{name}`' for name in unknown)}, which mlsys-lint does "
+                f"not provide (known: {', '.join(sorted(FACTS))})")
+    return ""
+
+
+def load_rules() -> dict[str, Rule]:
+    """Every rule that loaded (plugins named in the environment's skip list left out), by code."""
+    return load_registry(skipped_plugins()).rules
 
 
 def matches(selector: str, rule: Rule) -> bool:
-    """Whether a selector (code, code prefix, rule name or ``ALL``) picks `rule`."""
+    """Whether a selector picks `rule`: ``ALL``, a code or code prefix, a rule name, or ``tag:NAME``."""
+    if selector.startswith(TAG_PREFIX):
+        return selector[len(TAG_PREFIX):] in rule.tags
     return selector == "ALL" or rule.code.startswith(selector.upper()) or selector == rule.name
 
 
 def _check_selectors(selectors: Iterable[str], registry: dict[str, Rule], where: str) -> None:
     for selector in selectors:
         if not any(matches(selector, rule) for rule in registry.values()):
-            raise ConfigError(f"{where}: unknown rule code or name `{selector}`")
+            kind = "tag" if selector.startswith(TAG_PREFIX) else "rule code or name"
+            raise ConfigError(f"{where}: unknown {kind} `{selector}`")
 
 
 def select_rules(registry: dict[str, Rule], settings: Settings) -> dict[str, Rule]:
@@ -211,6 +307,8 @@ class Engine:
         self.caches: list[DocumentCache] = []
         """The parse cache of each project built so far (for ``--verbose``)."""
         self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
+        self.dropped_fixes: set[str] = set()
+        """Codes of rules that offered a fix without being declared fixable (the fixes were dropped)."""
 
     def prefetch(self, paths: list[Path]) -> None:
         """Read every file once, take what the cache has, and parse the rest in worker
@@ -245,7 +343,7 @@ class Engine:
                 self.parsed[path] = decode_document(payload, path, data)
 
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
-        """Read and parse one file (or take it from the cache); unreadable → MSL001 issue."""
+        """Read and parse one file (or take it from the cache); unreadable → an `unreadable` issue."""
         key = str(path)
         try:
             if self.stdin is not None and os.path.abspath(self.stdin[0]) == key:
@@ -263,7 +361,7 @@ class Engine:
                     return cached
             document = parse(decode(data, key))
         except UnreadableFile as reason:
-            unreadable.append(ProjectIssue("MSL001", f"cannot read file: {reason}", Span(key, 1, 1, 1, 1)))
+            unreadable.append(ProjectIssue("unreadable", f"cannot read file: {reason}", Span(key, 1, 1, 1, 1)))
             return None
         if self.cache is not None:
             self.cache.store(key, data, document)
@@ -305,20 +403,16 @@ class Engine:
             project.documents.update(extra.documents)
             project.issues.extend(extra.issues)
         project.issues.extend(unreadable)
-        project.options = {"settings": self.settings}
-        if any(code.startswith("GLS") for code in self.rules):
-            project.glossary = self.load_glossary(project)
+        self.provide_facts(project)
         return project
 
-    def load_glossary(self, project: Project):
-        """The project's glossary (`mlsys_lint.terms`); a broken source is a configuration error."""
-        from mlsys_lint.glossary import GlossaryError
-        from mlsys_lint.terms import load_project_glossary
-
-        try:
-            return load_project_glossary(project, self.settings)
-        except GlossaryError as error:
-            raise ConfigError(str(error)) from None
+    def provide_facts(self, project: Project) -> None:
+        """Gather every fact a selected rule needs (`mlsys_lint.facts`), once per project."""
+        needed = {name for rule in self.rules.values() for name in rule.needs}
+        for name in sorted(needed):
+            provide = FACTS[name].provide
+            if provide is not None:
+                provide(project, self.settings)
 
     def projects(self, paths: list[Path]) -> list[Project]:
         """The projects `paths` name, built (files read and parsed), without running rules."""
@@ -335,26 +429,40 @@ class Engine:
             diagnostics.extend(found)
             order = project.file_order()
             for path in sorted(project.documents, key=lambda p: order.get(p, 0)):
-                if _is_target(project, path):
+                if project.is_target(path):
                     files.append(path)
             for doc in project.documents.values():
                 sources[doc.path] = doc.source
-            for path, source in getattr(project.glossary, "files", {}).items():
+            for path, source in project.data_sources.items():
                 sources.setdefault(path, source)
             if project.config_source is not None:
                 sources[project.config_source.path] = project.config_source
         return RunResult(diagnostics, files, projects, self.rules, sources,
                          rendered=sum(len(project.rendered) for project in projects),
                          checked=sum(1 for project in projects for unit in project.all_units
-                                     if _is_target(project, unit.path)),
+                                     if project.is_target(unit.path)),
                          nested_projects=[path for project in projects for path in project.nested_projects])
 
     def check(self, project: Project) -> list[Diagnostic]:
-        """Run every selected rule on one project; suppress, filter and order the findings."""
+        """Run every selected rule on one project; suppress, filter and order the findings.
+
+        Rules that need a fact the engine computes from the others' findings (unused
+        suppressions) run last, on the findings left after suppression.
+        """
+        first = {code: rule for code, rule in self.rules.items() if not _LATE_FACTS & set(rule.needs)}
+        kept, unused = self.suppress(project, self._findings(project, first))
+        if len(first) < len(self.rules):
+            project.unused_suppressions = [s for s in unused if project.is_target(s.source.path)]
+            late = {code: rule for code, rule in self.rules.items() if code not in first}
+            kept += self._findings(project, late)
+        order = project.file_order()
+        kept.sort(key=lambda d: d.sort_key(order))
+        return _dedupe(kept)
+
+    def _findings(self, project: Project, rules: dict[str, Rule]) -> list[Diagnostic]:
+        """Run `rules`; keep the findings in target files that no per-file ignore drops."""
         found: list[Diagnostic] = []
-        for code, rule in self.rules.items():
-            if code == UNUSED_SUPPRESSION:
-                continue
+        for code, rule in rules.items():
             try:
                 violations = list(rule.check(project, self.options[code]))
             except (ConfigError, InternalError):
@@ -365,29 +473,19 @@ class Engine:
             configured = self.settings.severity.get(code)
             for violation in violations:
                 severity = configured or violation.severity or rule.severity
+                fix = violation.fix
+                if fix is not None and not rule.fixable:
+                    self.dropped_fixes.add(code)
+                    fix = None
                 found.append(Diagnostic(code, rule.name, severity, violation.span, violation.message,
-                                        violation.subject, violation.fix))
-        found = [d for d in found if _is_target(project, d.span.path) and not self._file_ignored(project, d)]
-        kept, unused = self.suppress(project, found)
-        if UNUSED_SUPPRESSION in self.rules:
-            rule = self.rules[UNUSED_SUPPRESSION]
-            for suppression in unused:
-                if not _is_target(project, suppression.source.path):
-                    continue
-                codes = " ".join(suppression.codes) or "all rules"
-                kept.append(Diagnostic(UNUSED_SUPPRESSION, rule.name,
-                                       self.settings.severity.get(UNUSED_SUPPRESSION, rule.severity),
-                                       suppression.span, f"suppression of {codes} suppressed nothing; remove it",
-                                       " ".join(suppression.codes)))
-        order = project.file_order()
-        kept.sort(key=lambda d: d.sort_key(order))
-        return _dedupe(kept)
+                                        violation.subject, fix, related=violation.related))
+        return [d for d in found if project.is_target(d.span.path) and not self._file_ignored(project, d)]
 
     def _file_ignored(self, project: Project, diagnostic: Diagnostic) -> bool:
         settings = self.settings
         if not settings.per_file_ignores and not settings.exclude:
             return False
-        rel = _relative(diagnostic.span.path, project.root)
+        rel = relative(diagnostic.span.path, project.root)
         if any(glob_to_regex(glob).match(rel) for glob in settings.exclude):
             return True
         for glob, selectors in settings.per_file_ignores.items():
@@ -473,20 +571,6 @@ def _effective_suppressions(doc: Document) -> list[Suppression]:
         result.append(Suppression("disable", region.codes, region.first_line, source.line_count, region.start,
                                   region.end, source))
     return result
-
-
-def _is_target(project: Project, path: str) -> bool:
-    targets = project.targets
-    if targets is None:
-        return True
-    return path in targets or any(t.endswith(os.sep) and path.startswith(t) for t in targets)
-
-
-def _relative(path: str, root: Path) -> str:
-    try:
-        return os.path.relpath(path, root).replace(os.sep, "/")
-    except ValueError:
-        return path
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

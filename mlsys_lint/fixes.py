@@ -10,10 +10,11 @@ Fixes are applied in position order; a fix overlapping one already accepted (or 
 different insertion at the same point) is skipped and counted.  An identical fix given
 twice is applied once.
 
-Writing is atomic: a temporary file in the same directory, the original's permission
-bits copied onto it, then ``os.replace``.  Just before the rename the file is read again
-and compared with what was read at the start; if it changed, nothing is written.  The
-original is never opened for writing, so it can never be left truncated.
+Writing is atomic (`mlsys_lint.files.write_atomic`): a temporary file in the same
+directory, the original's permission bits copied onto it, then a rename.  Just before the
+rename the file is read again and compared with what was read at the start; if it changed,
+nothing is written.  The original is never opened for writing, so it can never be left
+truncated.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ import difflib
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
+from mlsys_lint.files import FileChanged, write_atomic
+from mlsys_lint.model import Diagnostic, Fix, Source
 from mlsys_lint.reading import normalise_newlines
-from mlsys_lint.model import Fix
 
 BOM = b"\xef\xbb\xbf"
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -148,6 +149,21 @@ def fix_text(raw: str, fixes: Iterable[Fix]) -> TextFixResult:
     return TextFixResult("".join(pieces), applied, skipped, invalid)
 
 
+def fix_plan(diagnostics: Iterable[Diagnostic], sources: Mapping[str, Source],
+             unsafe: bool = False) -> list[tuple[str, list[Fix], Source | None]]:
+    """The fixes to write, per file: ``(absolute path, fixes, the Source they were computed from)``.
+
+    Unsafe fixes are left out unless `unsafe`; the Source is None for a file not read in
+    the run (it must not be fixed).
+    """
+    texts = {os.path.abspath(path): source for path, source in sources.items()}
+    by_file: dict[str, list[Fix]] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.fix is not None and (diagnostic.fix.safe or unsafe):
+            by_file.setdefault(os.path.abspath(diagnostic.fix.path), []).append(diagnostic.fix)
+    return [(path, fixes, texts.get(path)) for path, fixes in sorted(by_file.items())]
+
+
 def _read_bytes(path: Path) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
@@ -213,53 +229,14 @@ def apply_fixes(
     except UnicodeEncodeError:
         raise FixError(f"{shown}: a fix produced text that cannot be encoded as UTF-8") from None
 
-    _write_atomic(target, data, original, status, shown)
+    try:
+        write_atomic(target, data, expected=original)
+    except FileChanged:
+        raise FixError(f"{shown}: changed while fixes were applied; not fixing it") from None
+    except OSError as error:
+        raise FixError(f"{shown}: cannot write the fixed text: {_reason(error)}") from None
     outcome.written = True
     return outcome
-
-
-def _write_atomic(target: Path, data: bytes, original: bytes, status: os.stat_result, shown: str) -> None:
-    tmp_name: str | None = None
-    try:
-        try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".mlsys-lint.tmp", dir=target.parent)
-        except OSError as error:
-            raise FixError(f"{shown}: cannot create a temporary file next to it: {_reason(error)}") from None
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp_name, stat.S_IMODE(status.st_mode))
-            if hasattr(os, "chown") and (status.st_uid, status.st_gid) != _owner(tmp_name):
-                try:
-                    os.chown(tmp_name, status.st_uid, status.st_gid)
-                except OSError:
-                    pass
-        except OSError as error:
-            raise FixError(f"{shown}: cannot write the fixed text: {_reason(error)}") from None
-        try:
-            current = _read_bytes(target)
-        except OSError as error:
-            raise FixError(f"{shown}: cannot re-read before writing: {_reason(error)}") from None
-        if current != original:
-            raise FixError(f"{shown}: changed while fixes were applied; not fixing it")
-        try:
-            os.replace(tmp_name, target)
-        except OSError as error:
-            raise FixError(f"{shown}: cannot replace the file: {_reason(error)}") from None
-        tmp_name = None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
-
-
-def _owner(path: str) -> tuple[int, int]:
-    status = os.stat(path)
-    return status.st_uid, status.st_gid
 
 
 def render_diff(path: str | os.PathLike[str], old_text: str, new_text: str) -> str:

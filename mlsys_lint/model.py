@@ -12,7 +12,10 @@ import enum
 import re
 from itertools import accumulate
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlsys_lint.document_model import Document
 
 CROSSREF_TYPES: frozenset[str] = frozenset(
     "fig tbl lst eq sec thm lem cor prp cnj def exm exr alg prf rem sol nte tip wrn imp cau".split()
@@ -266,7 +269,7 @@ class Float:
 
     `form` is image, div, cell, knitr, diagram, embed, table, code, raw-latex.
     `caption` is None when there is none; `caption_attribute` is a ``fig-cap=`` that a
-    caption paragraph overrides (CAP007).  `alt` is None when none is given;
+    caption paragraph overrides.  `alt` is None when none is given;
     ``Text("")`` is an explicitly empty alt.  `subfloats` are indexes into the document's
     float list; `parent` is the index of the enclosing float.
     """
@@ -361,7 +364,11 @@ class Shortcode:
 
 @dataclass
 class Include:
-    """An ``{{< include path >}}`` with the file it names (resolved by the project)."""
+    """An ``{{< include path >}}`` with the file it names.
+
+    `resolved` is the included `Document`, set when the project follows the include
+    (None when the target is missing, in a cycle, in code, or not followed).
+    """
 
     target: str
     start: int
@@ -369,6 +376,7 @@ class Include:
     source: Source
     in_code: bool = False
     condition: Condition = field(default_factory=Condition)
+    resolved: "Document | None" = field(default=None, compare=False, repr=False, metadata={"derived": True})
 
     @property
     def span(self) -> Span:
@@ -464,9 +472,15 @@ class Fix:
     replacement: str
     safe: bool = True
 
+    @property
+    def applicability(self) -> str:
+        """``safe`` or ``unsafe``, as the JSON output says."""
+        return "safe" if self.safe else "unsafe"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
+            "applicability": self.applicability,
             "edits": [
                 {
                     "line": self.start_line,
@@ -480,12 +494,20 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding concerns, with a note on why (the reference a figure waits for)."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
 class Violation:
     """What a rule yields: where, what, about which subject, and an optional fix.
 
-    `severity`, when set, replaces the rule's default for this finding (GLS002: an error
-    for differing definitions, info for a repeated identical one); a severity set in the
-    configuration still wins.
+    `severity`, when set, replaces the rule's default for this finding (an error for one
+    case, info for a milder one); a severity set in the configuration still wins.
+    `related` lists other places the finding concerns.
     """
 
     span: Span
@@ -493,11 +515,16 @@ class Violation:
     subject: str = ""
     fix: Fix | None = None
     severity: Severity | None = None
+    related: tuple[Related, ...] = ()
 
 
 @dataclass
 class Diagnostic:
-    """A finding after the engine has stamped the rule's code, name and severity."""
+    """A finding after the engine has stamped the rule's code, name and severity.
+
+    What `mlsys_lint.lint` returns and every output format prints: `as_dict` is one entry
+    of the JSON output's ``diagnostics``.
+    """
 
     code: str
     name: str
@@ -508,6 +535,44 @@ class Diagnostic:
     fix: Fix | None = None
     fingerprint: str = ""
     source_line: str = ""
+    related: tuple[Related, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return self.span.path
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    @property
+    def end_line(self) -> int:
+        return self.span.end_line
+
+    @property
+    def end_column(self) -> int:
+        return self.span.end_column
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as the JSON output writes it."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": str(self.severity),
+            "message": self.message,
+            "subject": self.subject,
+            "fix": self.fix.as_dict() if self.fix is not None else None,
+            "fingerprint": self.fingerprint,
+        }
 
     def sort_key(self, order: dict[str, int]) -> tuple:
         return (order.get(self.span.path, len(order)), self.span.path, self.span.line, self.span.column, self.code, self.message)

@@ -1,10 +1,10 @@
 """The interface a rule is written against, for built-in and third-party rules alike.
 
 A rule is a plain function of the project model that yields `Violation`s, wrapped by
-`rule(...)` with its code, name, severity and options.  Its docstring is its
-documentation, in sections: What it does / Why is this bad? / Example / Use instead /
-Options / Fix safety.  Packages expose a list of rules through the ``mlsys_lint.rules``
-entry-point group (``name = "package.module:RULES"``).
+`rule(...)` with its code, name, severity, options, tags and the facts it needs.  Its
+docstring is its documentation, in sections: What it does / Why is this bad? / Example /
+Use instead / Options / Fix safety.  Packages expose a list of rules through the
+``mlsys_lint.rules`` entry-point group (``name = "package.module:RULES"``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 CheckFunction = Callable[["Project", dict[str, Any]], Iterable[Violation]]
 
+BUILT_IN = "built-in"
+"""The `origin` of the rules shipped with mlsys-lint."""
+
+
+def doc_url(code: str) -> str:
+    """Where a built-in rule's documentation lives (a plugin rule's is its own `url`, or none)."""
+    return f"https://github.com/mlsys-lint/mlsys-lint/blob/main/docs/rules/{code}.md"
+
 
 @dataclass(frozen=True)
 class Option:
@@ -33,7 +41,14 @@ class Option:
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered check with everything the engine and the docs need to know."""
+    """A registered check with everything the engine and the docs need to know.
+
+    `needs` names the facts the rule reads beyond the parsed model (see
+    `mlsys_lint.facts.FACTS`); the engine provides them only when a rule that needs them
+    runs.  `tags` group rules across families (``--select tag:NAME``, the audits).
+    `url` is the rule's documentation page; `origin` is set when the rule is loaded:
+    ``built-in`` or the name of the distribution that registered it.
+    """
 
     code: str
     name: str
@@ -45,11 +60,18 @@ class Rule:
     fixable: bool = False
     options: tuple[Option, ...] = field(default_factory=tuple)
     tags: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    url: str | None = None
+    origin: str = ""
 
     @property
     def family(self) -> str:
-        """The code's letter prefix, e.g. ``FIG`` for ``FIG001``."""
+        """The code's letter prefix, e.g. ``ABC`` for ``ABC001``."""
         return self.code.rstrip("0123456789")
+
+    @property
+    def built_in(self) -> bool:
+        return self.origin == BUILT_IN
 
     def default_options(self) -> dict[str, Any]:
         return {option.name: option.default for option in self.options}
@@ -64,6 +86,8 @@ def rule(
     fixable: bool = False,
     options: Iterable[Option] = (),
     tags: Iterable[str] = (),
+    needs: Iterable[str] = (),
+    url: str | None = None,
 ) -> Callable[[CheckFunction], Rule]:
     """Decorate a check function to make it a `Rule`; the docstring becomes its doc page."""
 
@@ -81,6 +105,8 @@ def rule(
             fixable=fixable,
             options=tuple(options),
             tags=tuple(tags),
+            needs=tuple(needs),
+            url=url,
         )
 
     return wrap

@@ -14,13 +14,18 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import yaml
 
 from mlsys_lint.document import Document
 from mlsys_lint.inputs import CONFIG_NAMES, TEXT_SUFFIXES, book_render_list, exists, is_file, project_input_files
-from mlsys_lint.model import CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span, base_format
+from mlsys_lint.model import (CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span, Suppression,
+                              base_format)
+
+if TYPE_CHECKING:
+    from mlsys_lint.terms import ProjectGlossary, TermUsage
+    from mlsys_lint.xref import Namespace
 
 MERGED_FORMATS = ("pdf", "latex", "epub", "docx", "odt", "typst")
 """Formats for which Quarto merges a book's chapters into one document (one Pandoc run)."""
@@ -32,9 +37,14 @@ class ProjectError(Exception):
 
 @dataclass
 class ProjectIssue:
-    """A project-level finding for the engine: missing chapter, missing include, cycle."""
+    """A problem found while reading the project, for the rules to report.
 
-    code: str
+    `kind` names it neutrally: ``unreadable`` (a file that cannot be read as text),
+    ``missing-chapter`` (listed in `_quarto.yml`, absent), ``missing-include``,
+    ``include-cycle``, ``include-limit`` (nested too deep or expanded too often; not followed).
+    """
+
+    kind: str
     message: str
     span: Span
     subject: str = ""
@@ -68,7 +78,7 @@ class Unit:
 
 def _walk(unit: Unit, doc: Document, attribute: str, prefix: tuple[int, ...], active: set[str]):
     items = getattr(doc, attribute)
-    includes = [inc for inc in doc.includes if not inc.in_code and getattr(inc, "resolved", None) is not None]
+    includes = [inc for inc in doc.includes if not inc.in_code and inc.resolved is not None]
     if not includes or doc.path in active:
         for item in items:
             yield (unit.index, 0, prefix + (_start(item),)), item
@@ -142,14 +152,30 @@ class Project:
     format_names: tuple[str, ...] = ("html",)
     issues: list[ProjectIssue] = field(default_factory=list)
     targets: set[str] | None = None
-    options: dict[str, Any] = field(default_factory=dict)
     config_source: Source | None = None
     loose_units: list[Unit] = field(default_factory=list)
-    glossary: Any = None
     rendered: list[str] = field(default_factory=list)
     """Every file Quarto renders (notebooks too), in reading order; `units` are those read."""
     nested_projects: list[Path] = field(default_factory=list)
     """Folders with their own ``_quarto.yml`` that a loose run skipped."""
+    data_sources: dict[str, Source] = field(default_factory=dict)
+    """Files other than manuscripts that findings may point into (glossary files), by path."""
+    glossary: "ProjectGlossary | None" = None
+    """The `glossary` fact (`mlsys_lint.facts`): set when a selected rule needs it."""
+    unused_suppressions: list[Suppression] = field(default_factory=list)
+    """The `unused-suppressions` fact: set by the engine once the other rules have run."""
+    namespace_index: "list[Namespace] | None" = field(default=None, repr=False)
+    """`mlsys_lint.xref.namespaces`, built on first use."""
+    citation_keys: frozenset[str] | None = field(default=None, repr=False)
+    """`mlsys_lint.xref.bibliography_keys`, read on first use."""
+    term_index: "TermUsage | None" = field(default=None, repr=False)
+    """`mlsys_lint.terms.term_usage`, computed on first use."""
+
+    def is_target(self, path: str) -> bool:
+        """Whether findings in `path` are reported: every file, or only those (and folders) named."""
+        if self.targets is None:
+            return True
+        return path in self.targets or any(t.endswith(os.sep) and path.startswith(t) for t in self.targets)
 
     @property
     def all_units(self) -> list[Unit]:
@@ -439,7 +465,7 @@ def build_project(
         seen.add(key)
         if not exists(path) and loose_files is None:
             if not entry.line_hint and os.path.islink(path):  # found by walking the folder, not listed
-                project.issues.append(ProjectIssue("MSL001", f"cannot read file: it {_absent(path)}",
+                project.issues.append(ProjectIssue("unreadable", f"cannot read file: it {_absent(path)}",
                                                    Span(str(path), 1, 1, 1, 1)))
             elif source is not None:
                 project.issues.append(_missing_chapter(source, entry, path))
@@ -505,12 +531,12 @@ def _missing_chapter(source: Source, entry: _Entry, path: Path | None = None) ->
     position = _scalar_position(source.text, needle)
     line, column = position if position else (_line_of(source.text, needle), 1)
     span = Span(source.path, line, column, line, column + len(needle))
-    return ProjectIssue("MSL004", f"chapter `{entry.path}` listed in the configuration {_absent(path)}", span,
+    return ProjectIssue("missing-chapter", f"chapter `{entry.path}` listed in the configuration {_absent(path)}", span,
                         entry.path)
 
 
 MAX_INCLUDE_DEPTH = 64
-"""Deeper include chains are reported (MSL003) and not followed: no recursion limit is hit."""
+"""Deeper include chains are reported (`include-limit`) and not followed: no recursion limit is hit."""
 MAX_INCLUDES_PER_UNIT = 5000
 """Includes expanded into one rendered file at most (a file including another twice, ten
 levels deep, would otherwise expand 1,024 times per level)."""
@@ -536,18 +562,18 @@ def _follow_includes(project: Project, unit: Unit, doc: Document, stack: list[st
         key = str(path)
         if not is_file(path):
             project.issues.append(ProjectIssue(
-                "MSL003", f"included file `{target}` {_absent(path)}", include.span, target))
+                "missing-include", f"included file `{target}` {_absent(path)}", include.span, target))
             continue
         if key in stack:
             chain = " → ".join(Path(p).name for p in stack[stack.index(key):] + [key])
-            project.issues.append(ProjectIssue("MSL003", f"include cycle: {chain}", include.span, target))
+            project.issues.append(ProjectIssue("include-cycle", f"include cycle: {chain}", include.span, target))
             continue
         if include.in_code:
             continue
         if len(stack) > MAX_INCLUDE_DEPTH or len(unit.included) >= MAX_INCLUDES_PER_UNIT:
             reason = (f"includes nested more than {MAX_INCLUDE_DEPTH} deep" if len(stack) > MAX_INCLUDE_DEPTH
                       else f"more than {MAX_INCLUDES_PER_UNIT} includes expanded into `{Path(unit.path).name}`")
-            project.issues.append(ProjectIssue("MSL003", f"{reason}; `{target}` is not followed", include.span,
+            project.issues.append(ProjectIssue("include-limit", f"{reason}; `{target}` is not followed", include.span,
                                                target))
             continue
         child = project.documents.get(key)

@@ -427,7 +427,7 @@ def project_glossary(project: "Project") -> ProjectGlossary:
 
 def term_usage(project: "Project") -> TermUsage:
     """The `TermUsage` of `project`, computed on first use and kept on the project."""
-    cached = project.__dict__.get("_term_usage")
+    cached = project.term_index
     glossary = project_glossary(project)
     if cached is not None and cached.glossary is glossary:
         return cached
@@ -440,7 +440,7 @@ def term_usage(project: "Project") -> TermUsage:
     finally:
         if enabled:
             gc.enable()
-    project.__dict__["_term_usage"] = usage
+    project.term_index = usage
     return usage
 
 

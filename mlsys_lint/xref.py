@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from mlsys_lint.files import relative
 from mlsys_lint.model import Condition, Float, Label, Reference, Span
 
 from mlsys_lint.project import format_names
@@ -178,11 +179,9 @@ class Namespace:
 
 def namespaces(project: "Project") -> list[Namespace]:
     """The project's namespaces with their indexes, built once per project."""
-    cached = project.__dict__.get("_xref_namespaces")
-    if cached is None:
-        cached = [_build(project, units) for units in project.namespaces()]
-        project.__dict__["_xref_namespaces"] = cached
-    return cached
+    if project.namespace_index is None:
+        project.namespace_index = [_build(project, units) for units in project.namespaces()]
+    return project.namespace_index
 
 
 def namespace_of(project: "Project", path: str) -> Namespace | None:
@@ -331,27 +330,18 @@ def output_formats(project: "Project", unit: "Unit") -> tuple[str, ...]:
     return tuple(format_names(project.config, unit.document.front_matter))
 
 
-def relative(path: str, root: Path) -> str:
-    """`path` relative to the project root, for messages."""
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return path
-
-
 def site(where: Definition | CrossRef | Span, root: Path, here: str | None = None) -> str:
     """Where something stands, for a message: ``line 12`` in the same file, else ``ch2.qmd:12``."""
     span = where if isinstance(where, Span) else where.span
     if here is not None and span.path == here:
         return f"line {span.line}"
-    return f"{relative(span.path, root)}:{span.line}"
+    return f"{relative(span.path, root, max_up=0)}:{span.line}"
 
 
 def bibliography_keys(project: "Project") -> frozenset[str]:
     """Citation keys of the bibliographies named in `_quarto.yml` and the files' front matter."""
-    cached = project.__dict__.get("_xref_bibkeys")
-    if cached is not None:
-        return cached
+    if project.citation_keys is not None:
+        return project.citation_keys
     keys: set[str] = set()
     sources = [(project.config, project.config_path.parent if project.config_path else project.root)]
     sources += [(doc.front_matter, Path(doc.path).parent) for doc in project.documents.values()]
@@ -364,8 +354,8 @@ def bibliography_keys(project: "Project") -> frozenset[str]:
                 continue
             seen.add(path)
             keys |= _read_keys(path)
-    project.__dict__["_xref_bibkeys"] = frozenset(keys)
-    return project.__dict__["_xref_bibkeys"]
+    project.citation_keys = frozenset(keys)
+    return project.citation_keys
 
 
 def _read_keys(path: Path) -> set[str]:

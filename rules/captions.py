@@ -183,7 +183,7 @@ def _missing_caption(doc: Document, item: Float, what: str) -> Violation | None:
                      item.label or "")
 
 
-@rule("CAP001", "figure-missing-caption", "error")
+@rule("CAP001", "figure-missing-caption", "error", tags=("captions",))
 def figure_missing_caption(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A figure with no caption (or an empty one).
 
@@ -305,7 +305,7 @@ def _missing_alt(doc: Document, item: Float, options: dict[str, Any]) -> Iterato
         pending.extend((part, True) for part in reversed(parts))
 
 
-@rule("CAP002", "figure-missing-alt-text", "warning",
+@rule("CAP002", "figure-missing-alt-text", "warning", tags=("captions", "accessibility"),
       options=[Option("allow-decorative", bool, False,
                       'accept an empty `fig-alt=""` as a deliberately decorative figure')])
 def figure_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
@@ -388,7 +388,7 @@ def _alt_texts(doc: Document) -> Iterator[tuple[Float, Text]]:
                 yield owner, alt
 
 
-@rule("CAP003", "alt-text-duplicates-caption", "warning")
+@rule("CAP003", "alt-text-duplicates-caption", "warning", tags=("captions", "accessibility"))
 def alt_text_duplicates_caption(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """Alt text identical to the figure's caption.
 
@@ -442,7 +442,7 @@ def _quality_problems(alt: str, options: dict[str, Any]) -> list[str]:
     return problems
 
 
-@rule("CAP004", "alt-text-quality", "info",
+@rule("CAP004", "alt-text-quality", "info", tags=("captions", "accessibility"),
       options=[Option("max-alt-length", int, 250, "longest alt text accepted, in characters"),
                Option("placeholder-words", list, PLACEHOLDER_WORDS,
                       "alt texts that say nothing (compared whole, ignoring case, articles and a trailing number)")])
@@ -500,7 +500,7 @@ def _caption_unseen(doc: Document, item: Float) -> bool:
         for cell in doc.cells)
 
 
-@rule("CAP005", "table-missing-caption", "warning",
+@rule("CAP005", "table-missing-caption", "warning", tags=("captions", "tables"),
       options=[Option("unlabelled-tables", bool, True,
                       "also report Markdown tables that have neither a label nor a caption")])
 def table_missing_caption(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
@@ -564,7 +564,7 @@ def table_missing_caption(project: Project, options: dict[str, Any]) -> Iterator
 # -- CAP006: listings ----------------------------------------------------------------------
 
 
-@rule("CAP006", "listing-missing-caption", "warning")
+@rule("CAP006", "listing-missing-caption", "warning", tags=("captions", "listings"))
 def listing_missing_caption(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """An ``#lst-`` code block, div or cell without ``lst-cap``.
 
@@ -605,7 +605,7 @@ def listing_missing_caption(project: Project, options: dict[str, Any]) -> Iterat
 # -- CAP007 --------------------------------------------------------------------------------
 
 
-@rule("CAP007", "conflicting-captions", "warning")
+@rule("CAP007", "conflicting-captions", "warning", tags=("captions",))
 def conflicting_captions(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A ``fig-cap=`` attribute ignored because the div also ends with a caption paragraph.
 

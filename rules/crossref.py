@@ -7,6 +7,7 @@ from functools import lru_cache
 import re
 from typing import Any, Iterator
 
+from mlsys_lint.files import relative
 from mlsys_lint.model import Condition, Label, Violation, format_is
 from mlsys_lint.plugin import rule
 from mlsys_lint.project import Project
@@ -18,10 +19,10 @@ from mlsys_lint.xref import (
     crossref_type,
     namespaces,
     output_formats,
-    relative,
     site,
 )
 
+_TAGS = ("crossref",)
 _NOT_LATEX = ("html", "epub", "docx", "typst", "revealjs", "gfm")
 _TEX_REFS = {"ref", "autoref", "cref", "Cref", "pageref", "eqref", "nameref", "label"}
 _BOOKDOWN_TYPES = {"fig": "fig", "tab": "tbl", "tbl": "tbl", "eq": "eq", "sec": "sec", "lst": "lst", "thm": "thm",
@@ -42,7 +43,7 @@ _SUGGESTED_PREFIX = {"image": "fig", "heading": "sec", "table-caption": "tbl", "
 # -- XR001 ---------------------------------------------------------------------------
 
 
-@rule("XR001", "unresolved-reference", "error")
+@rule("XR001", "unresolved-reference", "error", tags=_TAGS)
 def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A cross-reference whose label is not defined where Quarto looks for it.
 
@@ -131,7 +132,7 @@ def _cross_page_message(project: Project, kind: str, refs: list[CrossRef], elsew
     if len(uses) > _LISTED:
         listed.append(f"and {len(uses) - _LISTED} more")
     first = elsewhere[refs[0].key]
-    target = f"{relative(first.path, project.root)}#{first.id}"
+    target = f"{relative(first.path, project.root, max_up=0)}#{first.id}"
     count = f"{len(refs)} reference{'s' if len(refs) != 1 else ''}"
     return (f"{count} to `{kind}-` labels defined on other pages do not resolve, because Quarto resolves "
             f"cross-references only within a page of a website: {', '.join(listed)}; link to the page instead, "
@@ -188,7 +189,7 @@ def _shown_for(condition: Condition) -> str:
 # -- XR002 ---------------------------------------------------------------------------
 
 
-@rule("XR002", "duplicate-label", "error")
+@rule("XR002", "duplicate-label", "error", tags=_TAGS)
 def duplicate_label(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """The same label defined more than once in a namespace.
 
@@ -230,14 +231,14 @@ def duplicate_label(project: Project, options: dict[str, Any]) -> Iterator[Viola
 def _site(project: Project, definition: Definition, here: str) -> str:
     where = site(definition, project.root, here)
     if definition.path != definition.unit.path:
-        where += f" (included in {relative(definition.unit.path, project.root)})"
+        where += f" (included in {relative(definition.unit.path, project.root, max_up=0)})"
     return where
 
 
 # -- XR003 ---------------------------------------------------------------------------
 
 
-@rule("XR003", "invalid-label", "warning")
+@rule("XR003", "invalid-label", "warning", tags=_TAGS)
 def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A label that Quarto cannot cross-reference as written.
 
@@ -343,7 +344,7 @@ def _prefixed_bib_keys(project: Project) -> Iterator[Violation]:
 # -- XR004 ---------------------------------------------------------------------------
 
 
-@rule("XR004", "foreign-reference-syntax", "warning")
+@rule("XR004", "foreign-reference-syntax", "warning", tags=_TAGS)
 def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A reference written the bookdown, pandoc-crossref or LaTeX way, or a hard-coded number.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from mlsys_lint.model import Violation
+from mlsys_lint.model import Related, Violation
 from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project
 from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, namespaces, site, top_level
@@ -40,7 +40,8 @@ def _shown_before_reference(project: Project, kind: str, allowance: int) -> Iter
         else:
             message = (f"{_NOUN[kind]} `{entry.label}` is shown before the text refers to it; its first reference, "
                        f"`@{first.reference.key}`, comes later at {where}")
-        yield Violation(entry.definition.span, message, subject=entry.label)
+        yield Violation(entry.definition.span, message, subject=entry.label,
+                        related=(Related(first.span, f"the first reference comes after the {_NOUN[kind]}"),))
 
 
 def _paragraphs_before(project: Project, entry: FloatEntry, ref: CrossRef) -> int:
@@ -53,7 +54,7 @@ def _paragraphs_before(project: Project, entry: FloatEntry, ref: CrossRef) -> in
     return len({p.block for p in doc.prose if p.kind in _PARAGRAPHS and end <= p.start <= at})
 
 
-@rule("FIG001", "figure-shown-before-reference", "warning", options=[_ALLOWANCE])
+@rule("FIG001", "figure-shown-before-reference", "warning", tags=("figures", "order"), options=[_ALLOWANCE])
 def figure_shown_before_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A figure that appears before the text first refers to it.
 
@@ -92,7 +93,8 @@ def figure_shown_before_reference(project: Project, options: dict[str, Any]) -> 
     return _shown_before_reference(project, "fig", options["allow-following-paragraphs"])
 
 
-@rule("TBL001", "table-shown-before-reference", "warning", options=[_ALLOWANCE], enabled=False)
+@rule("TBL001", "table-shown-before-reference", "warning", tags=("tables", "order"), options=[_ALLOWANCE],
+      enabled=False)
 def table_shown_before_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A table that appears before the text first refers to it.
 
@@ -124,7 +126,8 @@ def table_shown_before_reference(project: Project, options: dict[str, Any]) -> I
     return _shown_before_reference(project, "tbl", options["allow-following-paragraphs"])
 
 
-@rule("LST001", "listing-shown-before-reference", "warning", options=[_ALLOWANCE], enabled=False)
+@rule("LST001", "listing-shown-before-reference", "warning", tags=("listings", "order"), options=[_ALLOWANCE],
+      enabled=False)
 def listing_shown_before_reference(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A code listing that appears before the text first refers to it.
 
@@ -153,7 +156,7 @@ def listing_shown_before_reference(project: Project, options: dict[str, Any]) ->
     return _shown_before_reference(project, "lst", options["allow-following-paragraphs"])
 
 
-@rule("FIG002", "unreferenced-figure", "warning")
+@rule("FIG002", "unreferenced-figure", "warning", tags=("figures",))
 def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A labelled figure that nothing refers to.
 
@@ -184,7 +187,7 @@ def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[V
                         subject=entry.label)
 
 
-@rule("FIG003", "figure-referenced-only-in-caption", "info")
+@rule("FIG003", "figure-referenced-only-in-caption", "info", tags=("figures",))
 def figure_referenced_only_in_caption(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A figure referred to only from captions, never from the text.
 
@@ -212,7 +215,8 @@ def figure_referenced_only_in_caption(project: Project, options: dict[str, Any])
             where = site(refs[0], project.root, entry.float.source.path)
             yield Violation(entry.definition.span, f"figure `{entry.label}` is referred to only from captions "
                                                    f"(first at {where}); refer to it from the text",
-                            subject=entry.label)
+                            subject=entry.label,
+                            related=tuple(Related(ref.span, "only captions refer to the figure") for ref in refs))
 
 
 RULES = [figure_shown_before_reference, unreferenced_figure, figure_referenced_only_in_caption,

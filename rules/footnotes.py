@@ -15,6 +15,7 @@ from mlsys_lint.model import Fix, FootnoteDef, FootnoteRef, Violation
 from mlsys_lint.plugin import rule
 from mlsys_lint.project import FootnoteScope, Project, footnote_scope, nested_note
 
+_TAGS = ("footnotes",)
 _CONTAINERS = {"list": "a list item", "blockquote": "a block quote"}
 
 
@@ -62,7 +63,7 @@ def _elsewhere(index: dict[str, list[tuple[int, Any]]], number: int, ident: str)
 # -- FN001 ------------------------------------------------------------------------------
 
 
-@rule("FN001", "undefined-footnote", "error")
+@rule("FN001", "undefined-footnote", "error", tags=_TAGS)
 def undefined_footnote(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A footnote marker ``[^id]`` that Pandoc cannot resolve.
 
@@ -121,7 +122,7 @@ def undefined_footnote(project: Project, options: dict[str, Any]) -> Iterator[Vi
 # -- FN002 ------------------------------------------------------------------------------
 
 
-@rule("FN002", "unused-footnote", "warning")
+@rule("FN002", "unused-footnote", "warning", tags=_TAGS)
 def unused_footnote(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A footnote definition that no marker refers to.
 
@@ -171,7 +172,7 @@ def unused_footnote(project: Project, options: dict[str, Any]) -> Iterator[Viola
 # -- FN003 ------------------------------------------------------------------------------
 
 
-@rule("FN003", "duplicate-footnote", "error")
+@rule("FN003", "duplicate-footnote", "error", tags=_TAGS)
 def duplicate_footnote(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """The same footnote id defined twice in one document.
 
@@ -219,7 +220,7 @@ def duplicate_footnote(project: Project, options: dict[str, Any]) -> Iterator[Vi
 # -- FN004 ------------------------------------------------------------------------------
 
 
-@rule("FN004", "empty-footnote", "warning")
+@rule("FN004", "empty-footnote", "warning", tags=_TAGS)
 def empty_footnote(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A footnote definition with no text.
 
@@ -260,7 +261,7 @@ def empty_footnote(project: Project, options: dict[str, Any]) -> Iterator[Violat
 # -- FN005 ------------------------------------------------------------------------------
 
 
-@rule("FN005", "footnote-id-collision", "warning")
+@rule("FN005", "footnote-id-collision", "warning", tags=_TAGS)
 def footnote_id_collision(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """The same footnote id defined in two chapters of a book that also builds PDF, EPUB or DOCX.
 
@@ -306,7 +307,7 @@ def footnote_id_collision(project: Project, options: dict[str, Any]) -> Iterator
 # -- FN006 ------------------------------------------------------------------------------
 
 
-@rule("FN006", "footnote-definition-not-separated", "error", fixable=True)
+@rule("FN006", "footnote-definition-not-separated", "error", tags=_TAGS, fixable=True)
 def footnote_definition_not_separated(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A footnote definition that is not a block of its own.
 

@@ -8,10 +8,10 @@ rendered file in reading order with one combined pattern for all terms.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Iterator
 
+from mlsys_lint.files import relative
 from mlsys_lint.glossary import Entry, normalize_definition, normalize_term
 from mlsys_lint.model import Fix, Severity, Violation
 from mlsys_lint.plugin import Option, rule
@@ -19,14 +19,12 @@ from mlsys_lint.project import Project
 from mlsys_lint.terms import Occurrence, ProjectGlossary, project_glossary, term_usage
 
 _HTML = ("html", "revealjs", "dashboard")
+_TAGS = ("glossary",)
+_NEEDS = ("glossary",)
 
 
 def _rel(project: Project, path: str) -> str:
-    try:
-        rel = os.path.relpath(path, project.root)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+    return relative(path, project.root, max_up=0)
 
 
 def _at(project: Project, path: str, line: int) -> str:
@@ -102,6 +100,8 @@ def _gls001_message(occurrence: Occurrence) -> str:
     "GLS001",
     "non-canonical-term",
     "warning",
+    tags=_TAGS,
+    needs=_NEEDS,
     fixable=True,
     options=[
         Option("flag-hyphenated-modifiers", bool, False,
@@ -145,9 +145,11 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
       always reported.
 
     ## Fix safety
-    Safe: only the matched span is replaced by the canonical form (plural or possessive
-    ending kept, a sentence-initial capital kept).  In grid and simple tables, whose
-    columns are aligned by position, a replacement of another length is not offered.
+    Unsafe (applied with ``--fix --unsafe-fixes``, after review): a variant can be
+    deliberate, in a quotation or a product's name.  Only the matched span is replaced by
+    the canonical form (plural or possessive ending kept, a sentence-initial capital
+    kept).  In grid and simple tables, whose columns are aligned by position, a
+    replacement of another length is not offered.
     """
     flag_modifiers = options.get("flag-hyphenated-modifiers", False)
     seen: set[tuple[str, int]] = set()
@@ -165,7 +167,7 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
         fix = None
         if _fix_keeps_layout(occurrence):
             fix = Fix(f"Replace `{m.text}` with `{m.replacement}`", span.path, span.line, span.column,
-                      span.end_line, span.end_column, m.replacement)
+                      span.end_line, span.end_column, m.replacement, safe=False)
         yield Violation(span, _gls001_message(occurrence), subject=m.entry.term, fix=fix)
 
 
@@ -174,7 +176,7 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
 # --------------------------------------------------------------------------------------
 
 
-@rule("GLS002", "conflicting-glossary-entries", "error")
+@rule("GLS002", "conflicting-glossary-entries", "error", tags=_TAGS, needs=_NEEDS)
 def conflicting_glossary_entries(project: Project, options: dict) -> Iterator[Violation]:
     """One term defined more than once across the glossary sources.
 
@@ -256,6 +258,8 @@ def _anchor_hint(glossary: ProjectGlossary, project: Project, target: str, ancho
     "GLS003",
     "unknown-glossary-term",
     "error",
+    tags=_TAGS,
+    needs=_NEEDS,
     options=[
         Option("warn-any-non-html", bool, False,
                "Report glossary shortcodes whenever the project also builds a non-HTML format "
@@ -345,7 +349,7 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
 # --------------------------------------------------------------------------------------
 
 
-@rule("GLS004", "unused-glossary-entry", "info")
+@rule("GLS004", "unused-glossary-entry", "info", tags=_TAGS, needs=_NEEDS)
 def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation]:
     """A glossary entry the manuscript never uses.
 
@@ -437,6 +441,8 @@ def _acronym(entry: Entry) -> _Acronym | None:
     "GLS005",
     "acronym-not-expanded",
     "warning",
+    tags=_TAGS,
+    needs=_NEEDS,
     options=[
         Option("per-chapter", bool, False, "Expect each acronym to be expanded at its first use in every chapter."),
         Option("exempt", list, [], "Acronyms that need no expansion (e.g. [CPU, GPU, JSON])."),
@@ -549,6 +555,8 @@ def _first_intro_after(acronym: _Acronym, first: Occurrence, uses: list[Occurren
     "GLS006",
     "term-used-before-definition",
     "info",
+    tags=_TAGS,
+    needs=_NEEDS,
     options=[Option("ignore", list, [], "Glossary terms never reported (e.g. everyday words such as training).")],
 )
 def term_used_before_definition(project: Project, options: dict) -> Iterator[Violation]:

@@ -9,9 +9,12 @@ from mlsys_lint.plugin import rule
 from mlsys_lint.project import Project
 
 
-def _issues(project: Project, code: str) -> Iterator[Violation]:
+_TAGS = ("manuscript",)
+
+
+def _issues(project: Project, kinds: tuple[str, ...]) -> Iterator[Violation]:
     for issue in project.issues:
-        if issue.code == code:
+        if issue.kind in kinds:
             yield Violation(issue.span, issue.message, issue.subject)
 
 
@@ -22,7 +25,7 @@ def _problems(project: Project, kinds: tuple[str, ...]) -> Iterator[Violation]:
                 yield Violation(doc.source.span(problem.start, problem.end), problem.message, problem.subject)
 
 
-@rule("MSL001", "unreadable-file", "error")
+@rule("MSL001", "unreadable-file", "error", tags=_TAGS)
 def unreadable_file(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A manuscript file that cannot be read as text.
 
@@ -40,10 +43,10 @@ def unreadable_file(project: Project, options: dict[str, Any]) -> Iterator[Viola
     ## Use instead
     Save the file as UTF-8 text.
     """
-    return _issues(project, "MSL001")
+    return _issues(project, ("unreadable",))
 
 
-@rule("MSL002", "unclosed-block", "error")
+@rule("MSL002", "unclosed-block", "error", tags=_TAGS)
 def unclosed_block(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A code fence, fenced div, HTML comment or front matter that is never closed.
 
@@ -71,7 +74,7 @@ def unclosed_block(project: Project, options: dict[str, Any]) -> Iterator[Violat
     return _problems(project, ("unclosed-fence", "unclosed-div", "unclosed-comment", "unclosed-front-matter"))
 
 
-@rule("MSL003", "missing-include", "error")
+@rule("MSL003", "missing-include", "error", tags=_TAGS)
 def missing_include(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """An ``{{< include >}}`` whose file does not exist, or an include cycle.
 
@@ -92,10 +95,10 @@ def missing_include(project: Project, options: dict[str, Any]) -> Iterator[Viola
     ## Use instead
     Point the include at the file's current path.
     """
-    return _issues(project, "MSL003")
+    return _issues(project, ("missing-include", "include-cycle", "include-limit"))
 
 
-@rule("MSL004", "missing-chapter", "error")
+@rule("MSL004", "missing-chapter", "error", tags=_TAGS)
 def missing_chapter(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A chapter listed in `_quarto.yml` that does not exist.
 
@@ -116,17 +119,17 @@ def missing_chapter(project: Project, options: dict[str, Any]) -> Iterator[Viola
     ## Use instead
     List the file's current name.
     """
-    return _issues(project, "MSL004")
+    return _issues(project, ("missing-chapter",))
 
 
-@rule("MSL005", "unused-suppression", "info")
+@rule("MSL005", "unused-suppression", "info", tags=_TAGS, needs=("unused-suppressions",))
 def unused_suppression(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A suppression comment that suppressed nothing.
 
     ## What it does
     Reports ``<!-- mlsys-lint: disable… -->`` comments and ``#| mlsys-lint: ignore``
-    cell options that silenced no finding of an enabled rule. The engine computes this
-    after all other rules have run.
+    cell options that silenced no finding of an enabled rule. It runs after all other
+    rules, on what their findings left unused.
 
     ## Why is this bad?
     Stale suppressions hide the next real problem on that line.
@@ -141,10 +144,13 @@ def unused_suppression(project: Project, options: dict[str, Any]) -> Iterator[Vi
     ## Use instead
     Remove the comment.
     """
-    return iter(())
+    for suppression in project.unused_suppressions:
+        codes = " ".join(suppression.codes) or "all rules"
+        yield Violation(suppression.span, f"suppression of {codes} suppressed nothing; remove it",
+                        " ".join(suppression.codes))
 
 
-@rule("MSL006", "invalid-yaml", "error")
+@rule("MSL006", "invalid-yaml", "error", tags=_TAGS)
 def invalid_yaml(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """Front matter or cell options that are not valid YAML.
 

@@ -179,6 +179,7 @@ def test_sample_html_renders_in_a_headless_browser(sample_audit, tmp_path):
 
 
 def test_about_figures_picks_figure_findings_only():
+    from mlsys_lint.engine import load_rules
     from mlsys_lint.model import Diagnostic, Severity, Span
 
     project = type("P", (), {"crossref_types": frozenset({"fig", "sec"})})()
@@ -186,7 +187,8 @@ def test_about_figures_picks_figure_findings_only():
     def diag(code, subject):
         return Diagnostic(code, "n", Severity.WARNING, Span("a", 1, 1, 1, 1), "m", subject)
 
-    assert [about_figures(diag(c, s), project) for c, s in [
+    rules = load_rules()
+    assert [about_figures(diag(c, s), project, rules) for c, s in [
         ("FIG002", "fig-a"), ("XR001", "Fig-a"), ("XR001", "sec-a"), ("XR004", "Figure 3.2"), ("XR004", "fig:a"),
         ("XR003", "roofline")]] == [True, True, False, True, True, False]
 

@@ -13,12 +13,14 @@ import pytest
 from mlsys_lint import plugin
 from mlsys_lint.baseline import fingerprint
 from mlsys_lint.model import Diagnostic, Fix, Severity, Span
-from mlsys_lint.report import Report, doc_url, renderer
+from mlsys_lint.plugin import doc_url
+from mlsys_lint.report import Report, renderer
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 
-@plugin.rule("FIG001", "figure-referenced-before-definition", "warning", fixable=False, tags=("figures",))
+@plugin.rule("FIG001", "figure-referenced-before-definition", "warning", fixable=False, tags=("figures",),
+             url=doc_url("FIG001"))
 def fig001(project, options):
     """Figure is referenced before it is defined.
 
@@ -138,6 +140,7 @@ def test_sarif_content():
     assert fig["defaultConfiguration"]["level"] == "warning"
     assert fig["properties"]["tags"] == ["figures"]
     assert driver["rules"][ids.index("CAP004")]["defaultConfiguration"]["level"] == "note"
+    assert "helpUri" not in driver["rules"][ids.index("CAP004")]  # a rule without a `url` has no help link
     assert driver["rules"][ids.index("GLS001")]["defaultConfiguration"]["level"] == "error"
 
     results = run["results"]

@@ -72,6 +72,7 @@ def renderer(name: str) -> Callable[[Report, TextIO], None]:
     return importlib.import_module(FORMATS[name]).render
 
 
-def doc_url(code: str) -> str:
-    """Where a rule's documentation lives (shown as a link in rich output and SARIF)."""
-    return f"https://github.com/mlsys-lint/mlsys-lint/blob/main/docs/rules/{code}.md"
+def help_url(report: Report, code: str) -> str | None:
+    """The documentation link of the rule behind `code`: its own `url`, or none (never guessed)."""
+    rule = report.rules.get(code)
+    return rule.url if rule is not None else None

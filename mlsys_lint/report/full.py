@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlsys_lint.model import Diagnostic, Severity
-from mlsys_lint.report import Report, coverage, doc_url
+from mlsys_lint.report import Report, coverage, help_url
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -25,9 +25,9 @@ def _caret_line(diagnostic: Diagnostic, line_text: str) -> tuple[str, str]:
     return line_text.expandtabs(4), " " * len(prefix) + "^" * max(1, len(marked))
 
 
-def _block(console: Console, diagnostic: Diagnostic, lines: list[str] | None) -> None:
+def _block(console: Console, diagnostic: Diagnostic, lines: list[str] | None, url: str | None) -> None:
     style = _STYLE[diagnostic.severity]
-    code = f"[link={doc_url(diagnostic.code)}]{diagnostic.code}[/link]"
+    code = f"[link={url}]{diagnostic.code}[/link]" if url else diagnostic.code
     console.print(f"[{style}]{diagnostic.severity}[{code}][/{style}] [dim]{diagnostic.name}[/dim]: "
                   f"[bold]{escape(diagnostic.message)}[/bold]")
     span = diagnostic.span
@@ -47,7 +47,7 @@ def render(report: Report, out: TextIO) -> None:
     console = Console(file=out, force_terminal=report.color, no_color=report.color is False, highlight=False,
                       soft_wrap=True, emoji=False)
     for diagnostic in report.diagnostics:
-        _block(console, diagnostic, report.sources.get(diagnostic.span.path))
+        _block(console, diagnostic, report.sources.get(diagnostic.span.path), help_url(report, diagnostic.code))
     for entry in report.stale_baseline:
         console.print(f"[yellow]stale baseline entry[/yellow]: {escape(str(entry.get('code')))} in "
                       f"{escape(str(entry.get('path')))} ({escape(str(entry.get('subject', '')))}) no longer matches; "

@@ -30,23 +30,7 @@ def build(report: Report) -> dict[str, Any]:
             **({"documents": {"rendered": report.rendered, "checked": report.checked}}
                if report.rendered is not None else {}),
         },
-        "diagnostics": [
-            {
-                "path": d.span.path,
-                "line": d.span.line,
-                "column": d.span.column,
-                "end_line": d.span.end_line,
-                "end_column": d.span.end_column,
-                "code": d.code,
-                "name": d.name,
-                "severity": str(d.severity),
-                "message": d.message,
-                "subject": d.subject,
-                "fix": d.fix.as_dict() if d.fix is not None else None,
-                "fingerprint": d.fingerprint,
-            }
-            for d in report.diagnostics
-        ],
+        "diagnostics": [d.as_dict() for d in report.diagnostics],
         "stale_baseline": report.stale_baseline,
     }
 

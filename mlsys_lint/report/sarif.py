@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from mlsys_lint.baseline import diagnostic_fingerprint
 from mlsys_lint.model import Diagnostic, Fix, Severity
-from mlsys_lint.report import Report, doc_url
+from mlsys_lint.report import Report
 
 if TYPE_CHECKING:
     from mlsys_lint.plugin import Rule
@@ -80,7 +80,8 @@ def _rule_descriptor(code: str, rule: "Rule | None", example: Diagnostic | None)
     if doc:
         descriptor["fullDescription"] = {"text": doc, "markdown": doc}
         descriptor["help"] = {"text": doc, "markdown": doc}
-    descriptor["helpUri"] = doc_url(code)
+    if rule is not None and rule.url:
+        descriptor["helpUri"] = rule.url
     descriptor["defaultConfiguration"] = {"level": _level(severity)}
     properties: dict[str, Any] = {}
     if tags:

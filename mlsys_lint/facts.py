@@ -1,0 +1,52 @@
+"""Facts a rule may need beyond the parsed model, provided only when a selected rule needs them.
+
+A rule names them in ``rule(..., needs=(...))``.  The parsed model (documents, units in
+render order, includes, cell options and outputs, `_quarto.yml`) is always there; the facts
+here cost something to gather, so the engine gathers a fact only when a rule that needs it
+runs, for built-in and third-party rules alike.  A fact without a provider is the engine's
+own and is computed after the other rules have run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from mlsys_lint.config import ConfigError
+
+if TYPE_CHECKING:
+    from mlsys_lint.config import Settings
+    from mlsys_lint.project import Project
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A named fact: where it lands on the model, and the function that gathers it."""
+
+    name: str
+    description: str
+    provide: Callable[["Project", "Settings"], None] | None = None
+
+
+def _provide_glossary(project: "Project", settings: "Settings") -> None:
+    from mlsys_lint.glossary import GlossaryError
+    from mlsys_lint.terms import load_project_glossary
+
+    try:
+        glossary = load_project_glossary(project, settings)
+    except GlossaryError as error:  # a broken glossary source is the user's configuration
+        raise ConfigError(str(error)) from None
+    project.glossary = glossary
+    project.data_sources.update(glossary.files)
+
+
+FACTS: dict[str, Fact] = {
+    fact.name: fact
+    for fact in (
+        Fact("glossary", "`project.glossary`: the glossary of the configured or detected sources "
+                         "(read it with `mlsys_lint.terms.project_glossary`)", _provide_glossary),
+        Fact("unused-suppressions", "`project.unused_suppressions`: suppression comments that silenced no "
+                                    "finding of the other selected rules (rules needing it run after them)"),
+    )
+}
+"""Every fact a rule may need, by name."""
