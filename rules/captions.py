@@ -339,19 +339,23 @@ def figure_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterat
     every figure without it.
 
     ## Example
-    ```r
+    ````markdown
+    ```{r}
     #| label: fig-scatter
     #| fig-cap: "Height against weight."
     plot(height, weight)
     ```
+    ````
 
     ## Use instead
-    ```r
+    ````markdown
+    ```{r}
     #| label: fig-scatter
     #| fig-cap: "Height against weight."
     #| fig-alt: "Scatter plot of 200 points rising from left to right."
     plot(height, weight)
     ```
+    ````
 
     ## Options
     - `allow-decorative`: accept ``fig-alt=""`` on any figure as deliberately decorative.
@@ -628,6 +632,14 @@ def conflicting_captions(project: Project, options: dict[str, Any]) -> Iterator[
 
     ## Use instead
     Keep one caption: remove the attribute, or the last paragraph.
+
+    ```markdown
+    ::: {#fig-dataflow}
+    ![](dataflow.svg){fig-alt="Two grids of processing elements."}
+
+    Weight-stationary and output-stationary dataflows.
+    :::
+    ```
     """
     for doc in _documents(project):
         for item in doc.floats:

@@ -74,6 +74,8 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
 
     ## Use instead
     ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+
     As @fig-roofline shows, …
     ```
     """
@@ -205,15 +207,38 @@ def duplicate_label(project: Project, options: dict[str, Any]) -> Iterator[Viola
     points at whichever it kept.
 
     ## Example
-    ```markdown
-    <!-- chapter 2 -->
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [memory.qmd, limits.qmd]
+    ```
+
+    ```{.markdown filename="memory.qmd"}
     ![Memory hierarchy.](mem.png){#fig-memory}
-    <!-- chapter 5 -->
+    ```
+
+    ```{.markdown filename="limits.qmd"}
     ![Memory wall.](wall.png){#fig-memory}
     ```
 
     ## Use instead
-    Give each its own label: `fig-memory-hierarchy`, `fig-memory-wall`.
+    Give each its own label:
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [memory.qmd, limits.qmd]
+    ```
+
+    ```{.markdown filename="memory.qmd"}
+    ![Memory hierarchy.](mem.png){#fig-memory-hierarchy}
+    ```
+
+    ```{.markdown filename="limits.qmd"}
+    ![Memory wall.](wall.png){#fig-memory-wall}
+    ```
     """
     for space in namespaces(project):
         for ident, definitions in space.definitions.items():
@@ -263,12 +288,16 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
 
     ## Example
     ```markdown
-    ![Roofline model.](roofline.png) {#fig_roofline}
+    ![Roofline model.](roofline.png) {#fig-roofline}
+
+    @fig-roofline shows the bound.
     ```
 
     ## Use instead
     ```markdown
     ![Roofline model.](roofline.png){#fig-roofline}
+
+    @fig-roofline shows the bound.
     ```
     """
     types = project.crossref_types

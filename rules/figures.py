@@ -120,6 +120,16 @@ def table_shown_before_reference(project: Project, options: dict[str, Any]) -> I
     ## Use instead
     Refer to `@tbl-results` before the table.
 
+    ```markdown
+    @tbl-results lists the results.
+
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+
+    : Results. {#tbl-results}
+    ```
+
     ## Options
     - `allow-following-paragraphs` (default 0): as for FIG001.
     """
@@ -150,6 +160,14 @@ def listing_shown_before_reference(project: Project, options: dict[str, Any]) ->
     ## Use instead
     Refer to `@lst-query` before the listing.
 
+    ````markdown
+    @lst-query selects every customer.
+
+    ```{#lst-query .sql lst-cap="All customers."}
+    SELECT * FROM customers;
+    ```
+    ````
+
     ## Options
     - `allow-following-paragraphs` (default 0): as for FIG001.
     """
@@ -177,7 +195,13 @@ def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[V
     and no `@fig-roofline` anywhere.
 
     ## Use instead
-    Introduce it in the text (`@fig-roofline shows …`), or remove it.
+    Introduce it in the text, or remove it.
+
+    ```markdown
+    @fig-roofline shows that the kernel is memory bound.
+
+    ![Roofline model.](roofline.png){#fig-roofline}
+    ```
     """
     for space, entry in labelled_floats(project, "fig"):
         if space.outside_references(entry) or entry.labels & space.linked:
@@ -207,7 +231,15 @@ def figure_referenced_only_in_caption(project: Project, options: dict[str, Any])
     ```
 
     ## Use instead
-    Refer to it from a paragraph: `@fig-roofline shows the bound; …`.
+    Refer to it from a paragraph:
+
+    ```markdown
+    @fig-roofline shows the bound.
+
+    ![Roofline model.](roofline.png){#fig-roofline}
+
+    ![Measured kernels, compare @fig-roofline.](kernels.png){#fig-kernels}
+    ```
     """
     for space, entry in labelled_floats(project, "fig"):
         refs = space.outside_references(entry)

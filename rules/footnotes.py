@@ -277,14 +277,54 @@ def footnote_id_collision(project: Project, options: dict[str, Any]) -> Iterator
     chapter's marker shows that text (quarto-cli#7894).
 
     ## Example
-    `intro.qmd` and `training.qmd` both contain
-    ```markdown
+    A book built as HTML and PDF whose chapters both use the id `1`:
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [intro.qmd, training.qmd]
+    format:
+      html: default
+      pdf: default
+    ```
+
+    ```{.markdown filename="intro.qmd"}
+    Models are trained offline.[^1]
+
     [^1]: See the appendix.
     ```
 
+    ```{.markdown filename="training.qmd"}
+    Training takes days.[^1]
+
+    [^1]: On eight GPUs.
+    ```
+
     ## Use instead
-    Book-wide unique ids, for example prefixed with the chapter: `[^intro-appendix]`,
-    `[^training-appendix]`.
+    Book-wide unique ids, for example prefixed with the chapter:
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [intro.qmd, training.qmd]
+    format:
+      html: default
+      pdf: default
+    ```
+
+    ```{.markdown filename="intro.qmd"}
+    Models are trained offline.[^intro-appendix]
+
+    [^intro-appendix]: See the appendix.
+    ```
+
+    ```{.markdown filename="training.qmd"}
+    Training takes days.[^training-gpus]
+
+    [^training-gpus]: On eight GPUs.
+    ```
     """
     merged = project.merged_formats()
     if not merged or len(merged) == len(project.formats):

@@ -129,11 +129,25 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
     different things; the index and search split the term too.
 
     ## Example
+    ```{.yaml filename="glossary.yml"}
+    terms:
+      - term: backpropagation
+        variants: [back-propagation]
+      - term: memory wall
+    ```
+
     ```markdown
     Gradients are computed by back-propagation. We hit the Memory Wall.
     ```
 
     ## Use instead
+    ```{.yaml filename="glossary.yml"}
+    terms:
+      - term: backpropagation
+        variants: [back-propagation]
+      - term: memory wall
+    ```
+
     ```markdown
     Gradients are computed by backpropagation. We hit the memory wall.
     ```
@@ -193,17 +207,46 @@ def conflicting_glossary_entries(project: Project, options: dict) -> Iterator[Vi
     back-matter glossary another, and a tool that merges them keeps only one.
 
     ## Example
-    ```yaml
-    # glossary.yml
+    ```{.yaml filename=".mlsys-lint.yml"}
+    glossary:
+      sources: [glossary.yml, style/terms.yml]
+    ```
+
+    ```{.yaml filename="glossary.yml"}
     quantization: Storing weights with fewer bits.
-    # style/terms.yml
+    ```
+
+    ```{.yaml filename="style/terms.yml"}
     terms:
       - term: quantization
         definition: Mapping a continuous range onto discrete levels.
     ```
 
+    ```markdown
+    Quantization shrinks a model.
+    ```
+
     ## Use instead
-    Keep one definition (or make both the same text and remove one).
+    Keep one definition (or make both the same text and remove one):
+
+    ```{.yaml filename=".mlsys-lint.yml"}
+    glossary:
+      sources: [glossary.yml, style/terms.yml]
+    ```
+
+    ```{.yaml filename="glossary.yml"}
+    quantization: Storing weights with fewer bits.
+    ```
+
+    ```{.yaml filename="style/terms.yml"}
+    terms:
+      - term: pruning
+        definition: Removing weights that contribute little.
+    ```
+
+    ```markdown
+    Quantization shrinks a model; so does pruning.
+    ```
     """
     glossary = project_glossary(project)
     for conflict in glossary.conflicts():
@@ -285,12 +328,27 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
     link to a missing anchor lands at the top of the glossary page.
 
     ## Example
+    ```{.yaml filename="glossary.yml"}
+    pruning: Removing weights that contribute little.
+    ```
+
     ```markdown
-    Removing whole rows, known as {{< glossary "structured pruning" >}}, …
+    Removing whole rows, known as {{< glossary "structured pruning" >}}, is a kind of
+    {{< glossary pruning >}}.
     ```
 
     ## Use instead
-    Add the term to `glossary.yml` (or fix its spelling).
+    Add the term to `glossary.yml` (or fix its spelling):
+
+    ```{.yaml filename="glossary.yml"}
+    pruning: Removing weights that contribute little.
+    structured pruning: Removing whole rows, columns or channels.
+    ```
+
+    ```markdown
+    Removing whole rows, known as {{< glossary "structured pruning" >}}, is a kind of
+    {{< glossary pruning >}}.
+    ```
 
     ## Options
     - `warn-any-non-html` (bool, default false): also warn when the project builds HTML
@@ -364,13 +422,25 @@ def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation
     a rename (and then the new name is missing from the glossary).
 
     ## Example
-    ```yaml
+    ```{.yaml filename="glossary.yml"}
     gradient checkpointing: Saving memory by recomputing activations.
     ```
-    (and no chapter mentions gradient checkpointing)
+
+    ```markdown
+    Training saves memory by recomputing activations in the backward pass.
+    ```
 
     ## Use instead
-    Remove the entry, or use the term where the idea is discussed.
+    Remove the entry, or use the term where the idea is discussed:
+
+    ```{.yaml filename="glossary.yml"}
+    gradient checkpointing: Saving memory by recomputing activations.
+    ```
+
+    ```markdown
+    Training saves memory by recomputing activations in the backward pass
+    (gradient checkpointing).
+    ```
     """
     glossary = project_glossary(project)
     usage = term_usage(project)
@@ -466,13 +536,27 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
     A reader who meets "TPU" before "tensor processing unit (TPU)" has to guess.
 
     ## Example
+    ```{.yaml filename="glossary.yml"}
+    terms:
+      - term: TPU
+        expansion: tensor processing unit
+    ```
+
     ```markdown
-    Google's TPU was one of the first such chips.  …  The tensor processing unit (TPU) …
+    Google's TPU was one of the first such chips. The tensor processing unit (TPU)
+    multiplies matrices in a systolic array.
     ```
 
     ## Use instead
+    ```{.yaml filename="glossary.yml"}
+    terms:
+      - term: TPU
+        expansion: tensor processing unit
+    ```
+
     ```markdown
-    Google's tensor processing unit (TPU) was one of the first such chips.
+    Google's tensor processing unit (TPU) was one of the first such chips. The TPU
+    multiplies matrices in a systolic array.
     ```
 
     ## Options
@@ -573,12 +657,58 @@ def term_used_before_definition(project: Project, options: dict) -> Iterator[Vio
     The reader meets the term chapters before it is explained.
 
     ## Example
-    Chapter 1 mentions "a systolic array", which `hardware_glossary.json` defines for
-    chapter 4.
+    The introduction mentions a systolic array, which the hardware chapter defines:
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [intro.qmd, hardware.qmd]
+    ```
+
+    ```{.yaml filename="glossary.yml"}
+    systolic array: A grid of processing elements that pass data to their neighbours.
+    ```
+
+    ```{.markdown filename="intro.qmd"}
+    # Introduction
+
+    Accelerators multiply matrices in a systolic array.
+    ```
+
+    ```{.markdown filename="hardware.qmd"}
+    # Hardware
+
+    A **systolic array** is a grid of processing elements.
+    ```
 
     ## Use instead
-    Explain the term at its first use (or point forward: "a systolic array (see
-    @sec-hardware)"), or move the definition to the earlier chapter's glossary.
+    Explain the term at its first use, or move the definition to the earlier chapter
+    (its chapter glossary, or its bold first definition):
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [intro.qmd, hardware.qmd]
+    ```
+
+    ```{.yaml filename="glossary.yml"}
+    systolic array: A grid of processing elements that pass data to their neighbours.
+    ```
+
+    ```{.markdown filename="intro.qmd"}
+    # Introduction
+
+    Accelerators multiply matrices in a **systolic array**, a grid of processing
+    elements.
+    ```
+
+    ```{.markdown filename="hardware.qmd"}
+    # Hardware
+
+    The systolic array passes data between neighbours.
+    ```
 
     ## Options
     - `ignore` (list of terms, default []): terms never reported, compared as glossary

@@ -69,7 +69,13 @@ def unclosed_block(project: Project, options: dict[str, Any]) -> Iterator[Violat
     ````
 
     ## Use instead
-    Close the fence with the same character: ```` ``` ````.
+    Close the fence with the same character:
+
+    ````markdown
+    ```python
+    print("hi")
+    ```
+    ````
     """
     return _problems(project, ("unclosed-fence", "unclosed-div", "unclosed-comment", "unclosed-front-matter"))
 
@@ -90,10 +96,18 @@ def missing_include(project: Project, options: dict[str, Any]) -> Iterator[Viola
     ```markdown
     {{< include _setup.qmd >}}
     ```
-    where `_setup.qmd` was renamed.
+    where `_setup.qmd` was renamed `_common.qmd`.
 
     ## Use instead
-    Point the include at the file's current path.
+    Point the include at the file's current path:
+
+    ```markdown
+    {{< include _common.qmd >}}
+    ```
+
+    ```{.markdown filename="_common.qmd"}
+    Shared definitions.
+    ```
     """
     return _issues(project, ("missing-include", "include-cycle", "include-limit"))
 
@@ -109,15 +123,42 @@ def missing_chapter(project: Project, options: dict[str, Any]) -> Iterator[Viola
     Quarto refuses to render the book.
 
     ## Example
-    ```yaml
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
     book:
       chapters:
         - index.qmd
         - intro.qmd   # renamed to introduction.qmd
     ```
 
+    ```{.markdown filename="index.qmd"}
+    # Preface
+    ```
+
+    ```{.markdown filename="introduction.qmd"}
+    # Introduction
+    ```
+
     ## Use instead
-    List the file's current name.
+    List the file's current name:
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters:
+        - index.qmd
+        - introduction.qmd
+    ```
+
+    ```{.markdown filename="index.qmd"}
+    # Preface
+    ```
+
+    ```{.markdown filename="introduction.qmd"}
+    # Introduction
+    ```
     """
     return _issues(project, ("missing-chapter",))
 
@@ -135,14 +176,23 @@ def unused_suppression(project: Project, options: dict[str, Any]) -> Iterator[Vi
     Stale suppressions hide the next real problem on that line.
 
     ## Example
+    The label the comment silenced a finding about has been added since:
+
     ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+
     <!-- mlsys-lint: disable-next-line XR001 -->
     See @fig-roofline.
     ```
-    once `fig-roofline` exists.
 
     ## Use instead
-    Remove the comment.
+    Remove the comment:
+
+    ```markdown
+    ![Roofline model.](roofline.png){#fig-roofline}
+
+    See @fig-roofline.
+    ```
     """
     for suppression in project.unused_suppressions:
         codes = " ".join(suppression.codes) or "all rules"
@@ -163,14 +213,20 @@ def invalid_yaml(project: Project, options: dict[str, Any]) -> Iterator[Violatio
     unquoted ``: `` is the classic case).
 
     ## Example
-    ```r
+    ````markdown
+    ```{r}
     #| fig-cap: Plot: weight against height
+    plot(weight, height)
     ```
+    ````
 
     ## Use instead
-    ```r
+    ````markdown
+    ```{r}
     #| fig-cap: "Plot: weight against height"
+    plot(weight, height)
     ```
+    ````
     """
     return _problems(project, ("yaml-error",))
 
