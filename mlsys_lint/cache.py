@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import os
 import stat
-import tempfile
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -32,6 +31,7 @@ import orjson
 
 from mlsys_lint import __version__
 from mlsys_lint.document import Document
+from mlsys_lint.files import write_atomic
 from mlsys_lint.reading import UnreadableFile, decode
 from mlsys_lint.serialize import FORMAT, InvalidData, Unsupported, document_from_data, document_to_data
 
@@ -195,11 +195,8 @@ class DocumentCache:
             shard = self._shard(name)
             if shard is None:
                 return
-            handle, temp = tempfile.mkstemp(dir=shard, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(b"%s %d %s\n" % (_MAGIC, FORMAT, self._signature(name, payload)))
-                out.write(payload)
-            os.replace(temp, shard / name)
+            header = b"%s %d %s\n" % (_MAGIC, FORMAT, self._signature(name, payload))
+            write_atomic(shard / name, header + payload, durable=False)
         except OSError:
             return
 

@@ -367,7 +367,8 @@ class Include:
     """An ``{{< include path >}}`` with the file it names.
 
     `resolved` is the included `Document`, set when the project follows the include
-    (None when the target is missing, in a cycle, in code, or not followed).
+    (None when the target is missing, in a cycle, in code, or not followed); it is not
+    part of the parsed document, so the cache does not store it.
     """
 
     target: str

@@ -25,6 +25,7 @@ from mlsys_lint import cache as cache_module
 from mlsys_lint.cache import DocumentCache, code_fingerprint, encode_document, source_fingerprint
 from mlsys_lint.cli import main
 from mlsys_lint.document import Document, parse
+from mlsys_lint.files import TEMP_SUFFIX
 from mlsys_lint.reading import decode
 from mlsys_lint.serialize import InvalidData, document_from_data, document_to_data
 
@@ -294,7 +295,7 @@ def test_two_concurrent_runs(project: Path, cold: str) -> None:
     code, findings, stderr = run(project, "-v")
     assert (code, findings) == (1, cold)
     assert verbose_counts(stderr) == (len(entries(project)), UNSTORED, 0)
-    assert not list((project / ".mlsys-lint-cache").rglob(".tmp-*"))
+    assert not list((project / ".mlsys-lint-cache").rglob(f"*{TEMP_SUFFIX}"))
 
 
 def test_code_fingerprint_covers_every_module(tmp_path: Path) -> None:
