@@ -24,13 +24,6 @@ from mlsys_lint import reading
 from mlsys_lint.cli import main
 from mlsys_lint.document import parse
 from mlsys_lint.model import Source
-from mlsys_lint.patterns import (
-    PatternError,
-    PatternTimeout,
-    compile_user_pattern,
-    finditer_with_timeout,
-    search_with_timeout,
-)
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = "# Good {#sec-good}\n\nSee @sec-good and @fig-nowhere.\n"
@@ -511,26 +504,3 @@ def test_fix_refuses_a_file_changed_since_it_was_read(tmp_path: Path, monkeypatc
     result = run(["--fix", "--select", "FN"], root)
     assert result.exit_code == 2 and "changed" in result.output
     assert (root / "a.qmd").read_text() == "Edited by someone else.\n" + GLUED
-
-
-# -- user patterns (glossary regexes) ---------------------------------------------------
-
-
-def test_catastrophic_pattern_is_stopped_by_the_timeout() -> None:
-    pattern = compile_user_pattern(r"(a|aa)+$")
-    text = "a" * 80 + "b"
-    started = time.perf_counter()
-    with pytest.raises(PatternTimeout, match=r"took longer than 0.2 s"):
-        search_with_timeout(pattern, text, timeout=0.2)
-    with pytest.raises(PatternTimeout):
-        finditer_with_timeout(pattern, text * 10, timeout=0.2)
-    assert time.perf_counter() - started < 5
-
-
-def test_user_patterns_match_and_fail_cleanly() -> None:
-    assert search_with_timeout(r"back-?prop\w*", "we backpropagate").group() == "backpropagate"
-    pattern = compile_user_pattern("TensorFlow", ignore_case=True)
-    assert [m.start() for m in finditer_with_timeout(pattern, "tensorflow and TENSORFLOW")] == [0, 15]
-    for bad in ("(unclosed", "a{2,1}", "", None, 42, "x" * 5000):
-        with pytest.raises(PatternError):
-            compile_user_pattern(bad)
