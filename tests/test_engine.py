@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -107,55 +104,3 @@ def test_config_validation(mapping: dict, message: str | None) -> None:
     else:
         with pytest.raises(ConfigError, match=message):
             settings_from_mapping(mapping, "cfg")
-
-
-PLUGIN_RULE = '''
-from mlsys_lint.model import Violation
-from mlsys_lint.plugin import rule
-
-
-@rule("TODO001", "todo-left", "warning")
-def todo_left(project, options):
-    """A TODO left in the prose.
-
-    ## What it does
-    Finds the word TODO in visible prose (never in code).
-    """
-    for unit in project.all_units:
-        for doc in unit.documents:
-            start = doc.masked.find("TODO")
-            while start != -1:
-                yield Violation(doc.source.span(start, start + 4), "TODO left in the text")
-                start = doc.masked.find("TODO", start + 4)
-
-
-RULES = [todo_left]
-'''
-
-
-def test_third_party_plugin_through_entry_points(tmp_path: Path) -> None:
-    package = write_files(tmp_path / "plugin", {
-        "pyproject.toml": textwrap.dedent("""\
-            [build-system]
-            requires = ["setuptools>=64"]
-            build-backend = "setuptools.build_meta"
-            [project]
-            name = "mlsys-lint-todo"
-            version = "0.0.1"
-            [project.entry-points."mlsys_lint.rules"]
-            todo = "mlsys_lint_todo:RULES"
-            """),
-        "mlsys_lint_todo.py": PLUGIN_RULE,
-    })
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--target", str(target), str(package)], check=True, capture_output=True)
-    root = book(tmp_path / "book", {"index.qmd": "# I\n\nTODO write this.\n\n```\nTODO in code\n```\n"})
-    env = {"PYTHONPATH": str(target), "NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-m", "mlsys_lint", "--select", "TODO", "--format", "concise"],
-                          cwd=root, capture_output=True, text=True, env=env)
-    assert proc.stdout.splitlines() == ["index.qmd:3:1: TODO001 TODO left in the text"], proc.stderr
-    assert proc.returncode == 1
-    listing = subprocess.run([sys.executable, "-m", "mlsys_lint", "rules"], cwd=root, capture_output=True, text=True,
-                             env=env)
-    assert "TODO001  todo-left" in listing.stdout

@@ -159,6 +159,15 @@ def test_one_code_in_two_distributions_names_both(tmp_path: Path, project: Path)
     assert proc.stderr.count("\n") == 1
 
 
+def test_a_plugin_rule_runs_like_a_built_in_one(plugin_site: Path, tmp_path: Path) -> None:
+    root = book(tmp_path / "book", {"index.qmd": "# I\n\nTODO write this.\n\n```\nTODO in code\n```\n"})
+    proc = subprocess.run([sys.executable, "-m", "mlsys_lint", "--select", "ED", "--format", "concise"], cwd=root,
+                          capture_output=True, text=True,
+                          env={"PYTHONPATH": str(plugin_site), "NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+    assert proc.stdout.splitlines() == ["index.qmd:3:1: ED001 `TODO` left in the text"], proc.stderr
+    assert proc.returncode == 1
+
+
 def test_rules_shows_each_rule_origin(plugin_site: Path, project: Path) -> None:
     listing = spawn(["rules"], project, plugin_site).stdout
     assert re.search(r"^ED001 +editorial-marker +warning +on +mlsys-lint-editorial +An editorial marker", listing, re.M)
