@@ -96,6 +96,7 @@ def lint(
     `ProjectError` (a `_quarto.yml` that cannot be read), `PluginError` (an installed rule
     plugin that cannot be loaded), `BaselineError` and `InternalError` (a bug).
     """
+    from mlsys_lint.baseline import load_baseline
     from mlsys_lint.engine import Engine, load_registry, select_rules, skipped_plugins
 
     path_list = [Path(p) for p in paths]
@@ -105,7 +106,7 @@ def lint(
         raise ConfigError("cannot write fixes to text that is not a file")
     settings = resolve_settings(path_list, config, select=select, ignore=ignore, extend_select=extend_select,
                                 fail_on=fail_on, quarto_config=quarto_config, profile=profile)
-    known = _load_baseline(baseline) if baseline is not None else None
+    known = load_baseline(baseline) if baseline is not None else None
     registry = load_registry(skipped_plugins(settings))
     registry.check_usable()
     rules = select_rules(registry.rules, settings)
@@ -278,12 +279,6 @@ def _prepare(run: "RunResult", settings: Settings) -> list[Diagnostic]:
         item.fingerprint = fingerprint(item, line, path=relative(absolute, anchor))
         out.append(item)
     return out
-
-
-def _load_baseline(name: str | os.PathLike[str]):
-    from mlsys_lint.baseline import load_baseline
-
-    return load_baseline(name)
 
 
 def _filter_baseline(known, baseline_file, diagnostics: list[Diagnostic], run: "RunResult"):

@@ -160,7 +160,7 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
     if options.get("verbose"):
         _report_cache(result)
     if diff_only:
-        return _show_diff(result, text, options)
+        return _show_diff(result, (paths[0], text) if text is not None else None, options)
     for error in result.errors:
         click.echo(f"mlsys-lint: error: {error}", err=True)
     if not quiet:
@@ -218,7 +218,7 @@ def _write_baseline(result, path: str, quiet: bool) -> bool:
     return bool(result.errors)
 
 
-def _show_diff(result, text: str | None, options: dict[str, Any]) -> int:
+def _show_diff(result, stdin: tuple[str, str] | None, options: dict[str, Any]) -> int:
     """``--diff``: print what --fix would change as a unified diff, write nothing.
 
     Only the diff goes to standard output (or ``-o``), so it can be piped to
@@ -233,11 +233,11 @@ def _show_diff(result, text: str | None, options: dict[str, Any]) -> int:
     chunks: list[str] = []
     count = 0
     failed = False
-    stdin_path = os.path.abspath(result.files[0]) if text is not None and result.files else None
+    stdin_path = os.path.abspath(stdin[0]) if stdin is not None else None
     for path, fixes, source in fix_plan(result.diagnostics, result.sources, unsafe):
         shown = relative(path, max_up=1)
         if path == stdin_path:
-            raw = text.lstrip("\ufeff")
+            raw = stdin[1].lstrip("\ufeff")
             fixed = fix_text(raw, fixes)
             old, new, applied = normalise_newlines(raw), normalise_newlines(fixed.text), fixed.applied
         elif source is None:

@@ -269,6 +269,14 @@ def test_grouped_output():
     )
 
 
+def test_grouped_summary_counts_unsafe_fixes_apart():
+    unsafe = Fix("Use the canonical term", "contents/ch2.qmd", 4, 1, 4, 4, "alt", safe=False)
+    extra = diag("CAP004", Severity.INFO, "contents/ch2.qmd", 4, 1, 4, 4, "Alt", fix=unsafe)
+    text = render("grouped", make_report(diagnostics=make_report().diagnostics + [extra]))
+    assert text.endswith("1 fixable with --fix (1 more with --unsafe-fixes).\n")
+    assert render("grouped", make_report(diagnostics=[extra])).endswith("1 fixable with --fix --unsafe-fixes.\n")
+
+
 def test_grouped_clean_and_extras():
     text = render("grouped", make_report(diagnostics=[], fixed=3, stale_baseline=[{}, {}]))
     assert text == (

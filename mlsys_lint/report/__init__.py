@@ -72,6 +72,17 @@ def renderer(name: str) -> Callable[[Report, TextIO], None]:
     return importlib.import_module(FORMATS[name]).render
 
 
+def fixable_summary(diagnostics: list[Diagnostic]) -> str:
+    """What `--fix` would fix, and what `--unsafe-fixes` adds (empty when nothing is fixable)."""
+    safe = sum(1 for d in diagnostics if d.fix is not None and d.fix.safe)
+    unsafe = sum(1 for d in diagnostics if d.fix is not None and not d.fix.safe)
+    if safe and unsafe:
+        return f"{safe} fixable with --fix ({unsafe} more with --unsafe-fixes)"
+    if unsafe:
+        return f"{unsafe} fixable with --fix --unsafe-fixes"
+    return f"{safe} fixable with --fix" if safe else ""
+
+
 def help_url(report: Report, code: str) -> str | None:
     """The documentation link of the rule behind `code`: its own `url`, or none (never guessed)."""
     rule = report.rules.get(code)

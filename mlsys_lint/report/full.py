@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlsys_lint.model import Diagnostic, Severity
-from mlsys_lint.report import Report, coverage, help_url
+from mlsys_lint.report import Report, coverage, fixable_summary, help_url
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -80,8 +80,8 @@ def _summary(console: Console, report: Report) -> None:
     severities = Counter(d.severity for d in diagnostics)
     parts = [f"{severities[s]} {s}{'s' if severities[s] != 1 and s is not Severity.INFO else ''}"
              for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if severities[s]]
-    fixable = sum(1 for d in diagnostics if d.fix is not None)
-    tail = f"; {fixable} fixable with --fix" if fixable else ""
+    fixable = fixable_summary(diagnostics)
+    tail = f"; {fixable}" if fixable else ""
     console.print(f"\nFound {len(diagnostics)} findings ({', '.join(parts)}) in "
                   f"{len({d.span.path for d in diagnostics})} files ({len(report.files)} manuscript files checked){tail}.")
     for line in coverage(report):

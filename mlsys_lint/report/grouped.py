@@ -13,7 +13,7 @@ from collections import Counter
 from typing import TextIO
 
 from mlsys_lint.model import Diagnostic, Severity
-from mlsys_lint.report import Report, coverage
+from mlsys_lint.report import Report, coverage, fixable_summary
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -40,9 +40,9 @@ def summary(report: Report) -> list[str]:
         ]
         files = len({_posix(d.span.path) for d in diagnostics})
         lines.append(f"Found {_plural(len(diagnostics), 'finding')} ({', '.join(parts)}) in {_plural(files, 'file')}.")
-        fixable = sum(1 for d in diagnostics if d.fix is not None)
+        fixable = fixable_summary(diagnostics)
         if fixable:
-            lines.append(f"{fixable} fixable with --fix.")
+            lines.append(f"{fixable}.")
     else:
         lines.append("All checks passed.")
     lines.extend(coverage(report))
