@@ -166,18 +166,26 @@ def resolve_settings(paths: list[Path], config: str | os.PathLike[str] | Mapping
         start = paths[0] if paths and paths[0].exists() else Path.cwd()
         settings = load_settings(start.absolute(), Path(config) if config is not None else None)
     if select:
-        settings.select = list(select)
+        settings.select = _listed(select)
     if ignore:
-        settings.ignore = settings.ignore + list(ignore)
+        settings.ignore = settings.ignore + _listed(ignore)
     if extend_select:
-        settings.extend_select = settings.extend_select + list(extend_select)
+        settings.extend_select = settings.extend_select + _listed(extend_select)
     if fail_on:
-        settings.fail_on = fail_on if isinstance(fail_on, Severity) else Severity.parse(str(fail_on))
+        try:
+            settings.fail_on = fail_on if isinstance(fail_on, Severity) else Severity.parse(str(fail_on))
+        except KeyError:
+            raise ConfigError(f"fail_on: expected error, warning or info, got {fail_on!r}") from None
     if quarto_config:
         settings.quarto_config = str(Path(quarto_config).absolute())
     if profile:
-        settings.profile = list(profile)
+        settings.profile = _listed(profile)
     return settings
+
+
+def _listed(values: str | Iterable[str]) -> list[str]:
+    """One string or several, as a list (``select="XR"`` means ``["XR"]``)."""
+    return [values] if isinstance(values, str) else list(values)
 
 
 # -- fixes ------------------------------------------------------------------------------------

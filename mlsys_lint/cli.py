@@ -404,7 +404,8 @@ def _starter(registry, quarto: str, glossary: str) -> str:
              for rule in registry.rules.values() if rule.options]
     options = ""
     if lines:
-        options = "# Rule options, with their defaults (move a line under `rules:` to change it):\n" + "".join(lines)
+        options = ("# Rule options and their defaults; to change one, replace `rules: {}` with `rules:` and\n"
+                   "# the option's line below it, uncommented:\n" + "".join(lines))
     return _STARTER.format(quarto=quarto, options=options, glossary=glossary)
 
 

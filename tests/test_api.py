@@ -41,12 +41,15 @@ def test_arguments_as_the_command_line_options(tmp_path: Path) -> None:
         ("XR001", 3, 5, Severity.ERROR), ("MSL002", 5, 1, Severity.ERROR)]
     assert [d.code for d in mlsys_lint.lint([root], select=["XR", "MSL"], ignore=["MSL002"]).diagnostics] == ["XR001"]
     assert mlsys_lint.lint([root], config={"select": ["MSL"], "fail-on": "error"}, fail_on="info").exit_code == 1
+    assert [d.code for d in mlsys_lint.lint([root], select="XR").diagnostics] == ["XR001"]
     tagged = mlsys_lint.lint([root], select=["tag:manuscript"], cache=False)
     assert [d.code for d in tagged.diagnostics] == ["MSL002"]
     buffer = mlsys_lint.lint([root / "index.qmd"], text="# I\n\nSee @fig-other.\n", select=["XR001"])
     assert [(d.path.rsplit("/", 1)[-1], d.subject) for d in buffer.diagnostics] == [("index.qmd", "fig-other")]
     with pytest.raises(ConfigError, match="unknown tag `tag:nope`"):
         mlsys_lint.lint([root], select=["tag:nope"])
+    with pytest.raises(ConfigError, match="fail_on: expected error, warning or info"):
+        mlsys_lint.lint([root], fail_on="fatal")
 
 
 # -- fixes ------------------------------------------------------------------------------
