@@ -182,8 +182,6 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
 
 def _report_cache(result) -> None:
     """One line per parse cache on standard error (``--verbose``)."""
-    from mlsys_lint.files import relative
-
     if not result.caches:
         click.echo("mlsys-lint: parse cache off", err=True)
     for cache in result.caches:
@@ -225,7 +223,6 @@ def _show_diff(result, stdin: tuple[str, str] | None, options: dict[str, Any]) -
     ``git apply``; a summary goes to standard error.  Exit 1 when there is something
     to fix, 0 when not, 2 when a file cannot be fixed.
     """
-    from mlsys_lint.files import relative
     from mlsys_lint.fixes import FixError, apply_fixes, fix_plan, fix_text, render_diff
     from mlsys_lint.reading import normalise_newlines
 
@@ -422,7 +419,7 @@ def init(path: str | None, force: bool) -> None:
         target = root / ".mlsys-lint.yml"
         if target.exists() and not force:
             raise UsageFailure(f"{target} exists (use --force to overwrite)")
-        sources = sorted({str(p.relative_to(root)) for p in root.glob("**/*_glossary.json")
+        sources = sorted({relative(p, root) for p in root.glob("**/*_glossary.json")
                           if "node_modules" not in p.parts} | ({"glossary.yml"} if (root / "glossary.yml").exists() else set()))
         glossary = ""
         if sources:
