@@ -307,9 +307,8 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
                 yield Violation(label.span, f"label `{label.id}` has upper-case letters; Quarto labels must be "
                                             f"lower case (use `{valid_label(label.id)}`)", subject=label.id)
         for label in doc.other_ids:
-            joined = re.match(r"([A-Za-z]+)([_:])(.+)", label.id)
-            if joined and joined.group(1).lower() in types:
-                fixed = valid_label(f"{joined.group(1)}-{joined.group(3)}")
+            fixed = _joined_label(label.id, types)
+            if fixed is not None:
                 yield Violation(label.span, f"`{label.id}` is not a cross-reference label: Quarto needs the type "
                                             f"and a hyphen (`{fixed}`)", subject=label.id)
         for problem in doc.problems:
@@ -319,6 +318,14 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
                                 subject=problem.subject)
     yield from _cited_plain_ids(project)
     yield from _prefixed_bib_keys(project)
+
+
+def _joined_label(ident: str, types: frozenset[str]) -> str | None:
+    """The label meant by an id whose type is joined by ``_`` or ``:`` (``fig_x`` → ``fig-x``), else None."""
+    joined = re.match(r"([A-Za-z]+)[_:](.+)", ident)
+    if joined and joined.group(1).lower() in types:
+        return valid_label(f"{joined.group(1)}-{joined.group(2)}")
+    return None
 
 
 def valid_label(ident: str) -> str:
@@ -342,7 +349,7 @@ def _cited_plain_ids(project: Project) -> Iterator[Violation]:
     for space in namespaces(project):
         cited: dict[str, list] = {}
         for ref in space.citations:
-            if ref.key in space.other_ids and ref.key not in bib:
+            if ref.key in space.other_ids and ref.key not in bib and _joined_label(ref.key, project.crossref_types) is None:
                 cited.setdefault(ref.key, []).append(ref)
         for key, refs in cited.items():
             for label in space.other_ids[key]:

@@ -214,6 +214,14 @@ def test_xr003_prefixless_id_cited_with_at(tmp_path):
                               "citation; rename it `fig-roofline`"]
 
 
+def test_xr003_underscore_label_cited_with_at_is_one_finding(tmp_path):
+    text = "# T\n\nSee @fig_roofline.\n\n![Roofline.](r.png){#fig_roofline}\n"
+    root = book(tmp_path, {"index.qmd": text})
+    assert xr(root) == [("XR003", "index.qmd", 5, 22)]
+    assert messages(root) == ["`fig_roofline` is not a cross-reference label: Quarto needs the type and a hyphen "
+                              "(`fig-roofline`)"]
+
+
 def test_xr003_prefixless_id_not_cited_is_fine(tmp_path):
     assert xr(book(tmp_path, {"index.qmd": "# T\n\n## Intro {#intro}\n\nSee [the intro](#intro).\n"})) == []
 
