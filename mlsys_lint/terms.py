@@ -7,7 +7,7 @@ Two facts the GLS rules and ``mlsys-lint audit glossary`` share:
   ``glossary: sources:`` in the mlsys-lint configuration, resolved against the project
   root (the folder of ``_quarto.yml``); a glob that matches nothing there is tried
   against the configuration file's folder, so both spellings work.  Without that
-  setting the sources are auto-detected (`mlsys_lint.glossary.autodetect_sources`: the
+  setting the sources are auto-detected (`mlsys_lint.glossary_files.autodetect_sources`: the
   quarto-glossary file, ``glossary.yml`` files, MLSysBook ``*_glossary.json``) plus the
   project's *glossary chapters*.  A glossary chapter is a rendered file whose name is
   ``glossary`` (``glossary.qmd``, ``99-glossary.qmd``, ``backmatter_glossary.md``) or
@@ -33,14 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from mlsys_lint.glossary import (
-    Entry,
-    Glossary,
-    GlossaryError,
-    TermMatch,
-    autodetect_sources,
-    load_file,
-)
+from mlsys_lint.glossary import Entry, Glossary, GlossaryError
+from mlsys_lint.glossary_files import autodetect_sources, load_file
+from mlsys_lint.term_matcher import TermMatch
 from mlsys_lint.model import Source, Span
 
 if TYPE_CHECKING:

@@ -9,21 +9,9 @@ from pathlib import Path
 import pytest
 
 from lintkit import CORPORA
-from mlsys_lint.glossary import (
-    Definition,
-    Entry,
-    Glossary,
-    GlossaryError,
-    Location,
-    TermMatch,
-    TermMatcher,
-    autodetect_sources,
-    load_file,
-    load_sources,
-    normalize_definition,
-    normalize_term,
-    parse_glossary,
-)
+from mlsys_lint.glossary import Definition, Entry, Glossary, GlossaryError, Location, normalize_definition, normalize_term
+from mlsys_lint.glossary_files import autodetect_sources, load_file, load_sources, parse_glossary
+from mlsys_lint.term_matcher import TermMatch, TermMatcher
 
 DATA = Path(__file__).parent / "data" / "glossary"
 
