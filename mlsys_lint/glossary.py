@@ -77,6 +77,12 @@ class Entry:
     (MLSysBook JSON), so that their spelling is not taken as a statement about case.
     `acronym` forces (True/False) or leaves to the spelling (None) whether the term is an
     acronym.  Entries compare by identity, so they can be put in sets and dict keys.
+
+    A term written ``long form (ACRONYM)`` ("keyword spotting (kws)", "graphics
+    processing unit (GPU)") is the long form plus its acronym: `term` becomes the long
+    form, `short` the acronym (also an alias) and `written` keeps the source's spelling.
+    ``ACRONYM (long form)`` ("elt (extract, load, transform)") is read the same way; any
+    other parenthesis ("attention (mechanism)") only qualifies the term and is dropped.
     """
 
     term: str
@@ -90,6 +96,17 @@ class Entry:
     preserves_case: bool = True
     acronym: bool | None = None
     more_expansions: list[str] = field(default_factory=list)
+    short: str | None = None
+    written: str = ""
+
+    def __post_init__(self) -> None:
+        long_form, short = split_parenthetical(self.term)
+        if long_form != self.term:
+            self.written = self.written or self.term
+            self.term = long_form
+            if short:
+                self.short = short
+                self.aliases = unique_terms([short, *self.aliases])
 
     @classmethod
     def make(
@@ -206,6 +223,50 @@ def normalize_definition(text: str) -> str:
     text = _MARKS.sub("", text)
     text = text.translate(_QUOTES)
     return " ".join(text.split())
+
+
+_PARENTHETICAL = re.compile(r"^(?P<head>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
+_SHORT_FORM = re.compile(r"^[^\W_][\w&-]{1,11}$")
+
+
+def split_parenthetical(term: str) -> tuple[str, str | None]:
+    """``(long form, acronym or None)`` of a term written with a parenthesis.
+
+    "keyword spotting (kws)" → ("keyword spotting", "kws"); "elt (extract, load,
+    transform)" → ("extract, load, transform", "elt"); "attention (mechanism)" →
+    ("attention", None); a term without a final parenthesis is returned unchanged.
+    """
+    m = _PARENTHETICAL.match(term)
+    if m is None:
+        return term, None
+    head, inner = m.group("head").strip(), m.group("inner").strip()
+    if _abbreviates(inner, head):
+        return head, inner
+    if _abbreviates(head, inner):
+        return inner, head
+    return head, None
+
+
+def _abbreviates(short: str, long_form: str) -> bool:
+    """Whether `short` is an acronym of `long_form`: one short token whose letters are
+    capitals (GPU), or appear in order in the long form starting with its first letter
+    (kws: keyword spotting; tinyml: tiny machine learning)."""
+    if not _SHORT_FORM.match(short):
+        return False
+    if looks_like_acronym(short.replace("-", "")):
+        return True
+    if " " not in long_form and "-" not in long_form:
+        return False
+    letters = [c for c in short.lower() if c.isalpha()]
+    text = long_form.lower()
+    if not letters or not text.startswith(letters[0]):
+        return False
+    position = 0
+    for letter in letters:
+        position = text.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -326,6 +387,8 @@ def _merge(group: list[Entry]) -> Entry:
         sources=[s for e in group for s in e.sources],
         preserves_case=any(e.preserves_case for e in group),
         acronym=next((e.acronym for e in group if e.acronym is not None), None),
+        short=next((e.short for e in group if e.short), None),
+        written=next((e.written for e in group if e.written), ""),
     )
 
 

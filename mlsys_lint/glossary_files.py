@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from mlsys_lint.glossary import Definition, Entry, Glossary, GlossaryError, Location, unique_terms
+from mlsys_lint.glossary import Definition, Entry, Glossary, GlossaryError, Location
 
 def load_file(path: str | Path) -> list[Entry]:
     """Read one glossary source, detecting its format from the content."""
@@ -309,7 +309,6 @@ _KNOWN_FIELDS = {
     "term", "definition", "aliases", "variants", "expansion", "case-sensitive", "see_also",
     "acronym", "chapter_source", "appears_in",
 }
-_PAREN_TERM = re.compile(r"^(?P<head>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
 
 
 def _entry_from_fields(
@@ -383,12 +382,6 @@ def _entry_from_fields(
         if not isinstance(acronym, bool):
             raise fail(f"{key!r} must be true or false", key)
 
-    if not preserves_case:
-        # MLSysBook writes "keyword spotting (kws)", "elt (extract, load, transform)":
-        # both halves are names of the term.
-        m = _PAREN_TERM.match(term)
-        if m:
-            aliases = unique_terms([*aliases, m.group("head"), m.group("inner")])
     return Entry(
         term=term,
         definitions=[Definition(definition.strip(), path, definition_line)],
@@ -399,7 +392,7 @@ def _entry_from_fields(
         case_sensitive=case_sensitive,
         see_also=see_also,
         sources=[Location(path, line_of.get("term", item_line))],
-        preserves_case=preserves_case,
+        preserves_case=preserves_case or term != term.lower(),
         acronym=acronym,
     )
 

@@ -22,14 +22,19 @@ class TermMatch:
       or joined spelling of a multi-word or hyphenated form ("back propagation",
       "back-propagation", "backpropagation");
     * ``case`` — the right word in the wrong case: any other casing of a case-sensitive
-      name ("Tensorflow"), or capitals in a lower-case concept term mid-sentence
-      ("the Memory Wall");
+      name ("Tensorflow"), or of a term its glossary writes with capitals ("Pytorch");
     * ``expansion`` — the `expansion` of an acronym entry ("graphics processing unit").
+
+    `named` is True for a variant written with capitals that the glossary's all-lower-case
+    term does not have, beyond a sentence-initial capital ("AllReduce", "the Data-Center
+    Forum"): a name or a house spelling, not a slip.
 
     `form` is the declared form that matched; `replacement` is what the text should say
     (the canonical form, or for ``case`` the form in its declared case) with the plural
     or possessive ending kept and a sentence-initial capital preserved; it equals `text`
-    for ``canonical`` and ``expansion``.
+    for ``canonical`` and ``expansion``.  `stem` is the spelling as written without its
+    plural or possessive ending (whitespace runs as one space, Unicode hyphens as "-",
+    "memories" → "memory"); `target` is the same for `replacement`.
     """
 
     entry: Entry
@@ -40,6 +45,9 @@ class TermMatch:
     form: str
     replacement: str
     auto: bool = False
+    named: bool = False
+    stem: str = ""
+    target: str = ""
 
     @property
     def needs_fix(self) -> bool:
@@ -111,6 +119,15 @@ def _blank_run(m: re.Match[str]) -> str:
 
 
 class _Form:
+    """One spelling of a term in the matcher, and how the case of a match is judged.
+
+    `mode`: ``exact`` (an acronym of a case-preserving source: GPU, GPUs, GPU's only),
+    ``initials`` (an acronym of a source that lower-cases everything, "kws" of "keyword
+    spotting (kws)": any case with at least two capitals, so that "It" and "it" are not
+    the acronym IT), ``sensitive`` (a term declared case-sensitive, or one whose source
+    writes it with capitals: PyTorch) or ``none`` (any case is fine).
+    """
+
     __slots__ = ("entry", "form", "role", "priority", "order", "exact", "mode", "compound")
 
     def __init__(self, entry: Entry, form: str, role: str, order: int) -> None:
@@ -119,21 +136,23 @@ class _Form:
         self.role = role
         self.priority = _ROLE_PRIORITY[role]
         self.order = order
-        # exact: matched only in this very case (acronyms); mode: how case is judged.
-        self.exact = role != "expansion" and (
+        acronym = role != "expansion" and entry.acronym is not False
+        if role != "expansion" and (
             (form == entry.term and entry.is_acronym)
-            or (entry.preserves_case and not entry.case_sensitive and entry.acronym is not False and looks_like_acronym(form))
-        )
-        if self.exact:
+            or (acronym and entry.preserves_case and not entry.case_sensitive and looks_like_acronym(form))
+        ):
             self.mode = "exact"
-        elif entry.case_sensitive and role != "expansion":
+        elif acronym and not entry.preserves_case and (form == entry.short or looks_like_acronym(form)):
+            self.mode = "initials"
+        elif role not in ("expansion", "variant") and (
+            entry.case_sensitive or (entry.preserves_case and form != form.lower())
+        ):
             self.mode = "sensitive"
-        elif entry.preserves_case and form == form.lower() and role != "expansion":
-            self.mode = "concept"
         else:
             self.mode = "none"
+        self.exact = self.mode == "exact"
         # May stand in a hyphenated compound ("GPU-based", "multi-GPU", "PyTorch-based").
-        self.compound = self.exact or entry.case_sensitive
+        self.compound = self.mode in ("exact", "initials") or (self.mode == "sensitive" and form != form.lower())
 
 
 class TermMatcher:
@@ -231,8 +250,9 @@ class TermMatcher:
         guessed from the text before it: `start`, a blank line, ``.``/``!``/``?``/``:``
         (closing quotes, brackets and emphasis allowed in between), a list, block-quote,
         heading or table-cell marker.  With `heading` True, on an ATX ``#`` heading line
-        or inside a ``**bold**`` span (a term's first definition, a label) capitalised
-        concept terms are not reported; case-sensitive names still are.
+        or inside a ``**bold**`` span (a term's first definition, a label) title case
+        of an all-lower-case case-sensitive term is fine; other case-sensitive names
+        are still judged.
         """
         pattern = self._pattern
         if pattern is None:
@@ -288,9 +308,11 @@ class TermMatcher:
             return None
         mode = form.mode
         role = form.role
-        if not auto and role != "variant" and (mode == "none" or mode == "exact" or (mode == "concept" and core == core.lower())):
+        if not auto and role != "variant" and mode in ("none", "exact", "initials"):
             if role != "alias":  # the common case: nothing to say
-                return TermMatch(form.entry, p, e, text[p:e], _ROLE_KIND[role], form.form, text[p:e])
+                written = text[p:e]
+                stem = _stem(core, ies)
+                return TermMatch(form.entry, p, e, written, _ROLE_KIND[role], form.form, written, stem=stem, target=stem)
         return self._judge(text, p, e, core, suffix, form, ies, auto, lo, sentence_start, heading)
 
     def _judge(self, text, p, e, core, suffix, form, ies, auto, lo, sentence_start, heading) -> TermMatch:
@@ -304,14 +326,17 @@ class TermMatcher:
 
         titled = heading or _on_heading_line(text, p) or _in_bold(text, p)
         initial_capital = core[:1].isupper()
+        named = False
         if auto or form.role == "variant":
             # An expansion or a singular spelt with a different gap keeps being itself.
             kind = "variant"
             target = form.form if form.role in ("expansion", "singular") else entry.term
-            capital = initial_capital and not entry.case_sensitive and (titled or at_sentence_start())
+            capital = initial_capital and (titled or at_sentence_start())
             if not entry.preserves_case:
                 # The source's spelling says nothing about case: keep the writer's letters.
                 target = _transfer_case(core[:-3] + "y" if ies else core, target)
+            if not titled and not entry.case_sensitive and entry.term == entry.term.lower():
+                named = any(c.isupper() for c in (core[1:] if at_sentence_start() else core))
         else:
             kind = _ROLE_KIND[form.role]
             target = entry.term if kind == "alias" else form.form
@@ -320,15 +345,15 @@ class TermMatcher:
             # ending against the form without its final y).
             written = _WS_RUN.sub(" ", core[:-3] if ies else core).translate(_CASE_FOLD_WS)
             expected = form.form[:-1] if ies else form.form
-            if form.mode == "sensitive" and written != expected:
+            if form.mode == "sensitive" and written != expected and not (titled and expected == expected.lower()):
                 if not (written == expected[:1].upper() + expected[1:] and at_sentence_start()):
                     kind, target, capital = "case", form.form, initial_capital and at_sentence_start()
-            elif form.mode == "concept" and written != written.lower() and not titled:
-                if not (at_sentence_start() and written[1:] == written[1:].lower()):
-                    kind, target, capital = "case", form.form, initial_capital and at_sentence_start()
-            if kind in ("canonical", "expansion"):
-                return TermMatch(entry, p, e, text[p:e], kind, form.form, text[p:e])
-        return TermMatch(entry, p, e, text[p:e], kind, form.form, _adapt(target, ies, suffix, capital), auto)
+        stem = _stem(core, ies)
+        if kind in ("canonical", "expansion"):
+            return TermMatch(entry, p, e, text[p:e], kind, form.form, text[p:e], stem=stem, target=stem)
+        if capital and target[:1].islower():
+            target = target[0].upper() + target[1:]
+        return TermMatch(entry, p, e, text[p:e], kind, form.form, _adapt(target, ies, suffix), auto, named, stem, target)
 
     @staticmethod
     def _pick(forms: list[_Form] | None, core: str, suffix: str, ies: bool = False) -> _Form | None:
@@ -337,15 +362,24 @@ class TermMatcher:
         for form in forms:
             if form.exact and (ies or core != form.form or suffix not in ("", "s", "'s", "\u2019s")):
                 continue
+            if form.mode == "initials" and (ies or sum(c.isupper() for c in core) < 2):
+                continue
             return form
         return None
 
 
-def _adapt(target: str, ies: bool, suffix: str, capital: bool) -> str:
+def _stem(core: str, ies: bool) -> str:
+    """The spelling of `core` without an -ies plural, whitespace runs as one space."""
+    stem = core.translate(_CASE_FOLD_WS)
+    if "\n" in stem or "  " in stem:
+        stem = _WS_RUN.sub(" ", stem)
+    return stem[:-3] + "y" if ies else stem
+
+
+def _adapt(target: str, ies: bool, suffix: str) -> str:
+    """`target` with the plural or possessive ending of the text it replaces."""
     if ies:
         target = target[:-1] + "ies" if _CONSONANT_Y.search(target.lower()) else target + "s"
-    if capital and target[:1].islower():
-        target = target[0].upper() + target[1:]
     if suffix.isalpha() and not target.isupper():
         suffix = suffix.lower()
     return target + suffix

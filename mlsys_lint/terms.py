@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 _MANUSCRIPT = (".qmd", ".md", ".rmd")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _CHAPTER_STEM = re.compile(r"(?:^|[-_. ])glossary$", re.I)
-_PAREN_TERM = re.compile(r"^(?P<head>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
 _BAD_ID = re.compile(r"\s*\(#[^()\s]+\)\s*$")  # "## term (#anchor)": an id written with parentheses
 _MARKUP = re.compile(r"[*_`$]+")
 _DIVIDER = re.compile(r"^\W*[A-Za-z]\W*$|^[A-Za-z]\s*[-\u2013]\s*[A-Za-z]$")
@@ -243,13 +242,6 @@ def _says_case(term: str) -> bool:
     return any(not (len(w) > 1 and w.isupper()) and w != w.lower() for w in words)
 
 
-def _paren_aliases(term: str) -> list[str]:
-    m = _PAREN_TERM.match(term)
-    if not m:
-        return []
-    return [part.strip() for part in (m.group("head"), m.group("inner")) if re.fullmatch(r"[\w][\w .&'-]*", part.strip())]
-
-
 def _chapter_entries(doc: "Document", spans: dict[tuple[str, int], Span],
                      misplaced: dict[str, int]) -> tuple[list[Entry], dict[str, Entry | None]]:
     """Entries of a glossary chapter: its definition-list items, else one per heading.
@@ -268,7 +260,7 @@ def _chapter_entries(doc: "Document", spans: dict[tuple[str, int], Span],
         line = source.line_of(start)
         entry = Entry.make(
             term, definition.strip(), doc.path, line, definition_line=source.line_of(definition_start),
-            preserves_case=_says_case(term), aliases=_paren_aliases(term),
+            preserves_case=_says_case(term),
         )
         entries.append(entry)
         spans[(doc.path, line)] = source.span(start, end)

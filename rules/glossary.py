@@ -456,18 +456,20 @@ def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation
 # GLS005
 # --------------------------------------------------------------------------------------
 
-_PAREN_TERM = re.compile(r"^(?P<head>[^()]+?)\s*\((?P<inner>[^()]+)\)$")
 _SHORT = re.compile(r"^[A-Za-z][A-Za-z0-9&]{1,9}$")
 
 
 class _Acronym:
-    """An acronym of the glossary: its short forms as written, and its expansions."""
+    """An acronym of the glossary: its short forms, and its expansions.
 
-    def __init__(self, entry: Entry, shorts: list[str], expansions: list[str], exact: bool, paren: bool) -> None:
+    `exact`: the short forms are matched in their case (a case-preserving source);
+    otherwise in any case (a lower-case source's "kws" is the text's KWS)."""
+
+    def __init__(self, entry: Entry, shorts: list[str], expansions: list[str], exact: bool) -> None:
         self.entry = entry
+        self.exact = exact
         self.shorts = {s if exact else s.upper() for s in shorts}
         self.expansions = expansions
-        self.paren = paren  # the entry's own term is "expansion (ACR)"
         alternatives = "|".join(_flexible(e) for e in sorted(expansions, key=len, reverse=True))
         self.before = re.compile(r"(?<![\w-])(?:" + alternatives + r")(?:e?s)?\s*\(\s*$", re.I)
         self.after = re.compile(r"\s*\(\s*(?:" + alternatives + r")(?:e?s)?\s*[),;]", re.I)
@@ -477,7 +479,9 @@ class _Acronym:
         return sorted(self.shorts)[0]
 
     def short_use(self, text: str) -> bool:
-        for suffix in ("'s", "\u2019s", "s", ""):
+        if not self.exact:
+            text = text.upper()
+        for suffix in ("'S", "\u2019S", "S", "'s", "\u2019s", "s", ""):
             if suffix and not text.endswith(suffix):
                 continue
             if text[: len(text) - len(suffix)] in self.shorts:
@@ -491,19 +495,17 @@ def _flexible(expansion: str) -> str:
 
 
 def _acronym(entry: Entry) -> _Acronym | None:
-    """The acronym an entry stands for, if it can be told with its expansion."""
+    """The acronym an entry stands for, if it can be told with its expansion: an acronym
+    entry with `expansion`, a "long form (ACR)" term, or a spaced term with an
+    all-capitals alias (ML for machine learning)."""
     if entry.expansions:
         shorts = [entry.term] + [a for a in entry.aliases if _SHORT.match(a) and a.upper() == a]
-        return _Acronym(entry, shorts, entry.expansions, entry.preserves_case, False)
-    m = _PAREN_TERM.match(entry.term)
-    if m:
-        head, inner = m.group("head").strip(), m.group("inner").strip()
-        for short, long in ((inner, head), (head, inner)):
-            if _SHORT.match(short) and (" " in long or "," in long):
-                return _Acronym(entry, [short], [long], entry.preserves_case and short != short.lower(), True)
+        return _Acronym(entry, shorts, entry.expansions, entry.preserves_case)
+    if entry.short:
+        return _Acronym(entry, [entry.short], [entry.term], entry.preserves_case and entry.short != entry.short.lower())
     shorts = [a for a in entry.aliases if _SHORT.match(a) and a.upper() == a and sum(c.isupper() for c in a) > 1]
     if shorts and " " in entry.term:
-        return _Acronym(entry, shorts, [entry.term], True, False)
+        return _Acronym(entry, shorts, [entry.term], True)
     return None
 
 
@@ -607,8 +609,6 @@ def _classify(acronym: _Acronym, occurrence: Occurrence) -> str:
     """"intro" (an expansion with the acronym), "bare" (the acronym alone) or "other"."""
     m = occurrence.match
     text = m.text
-    if acronym.paren and "(" in text:
-        return "intro"
     if not acronym.short_use(text):
         return "other"
     masked = occurrence.doc.masked

@@ -114,8 +114,11 @@ def test_gls001_case_sensitive_name(tmp_path: Path) -> None:
     assert "case-sensitive" in result[0].message
 
 
+CONCEPT = TERMS.replace("  - term: memory wall\n", "  - term: memory wall\n    case-sensitive: true\n")
+
+
 def test_gls001_concept_term_capitalised_mid_sentence(tmp_path: Path) -> None:
-    # The MLSysBook tooling notes, item 15.
+    # The MLSysBook tooling notes, item 15; the book's concept terms are declared case-sensitive.
     text = (
         "# Beyond the Memory Wall {#sec-memory-wall}\n"                                   # 1 heading: fine
         "\n"
@@ -131,16 +134,21 @@ def test_gls001_concept_term_capitalised_mid_sentence(tmp_path: Path) -> None:
         "\n"
         "Read @fig-wall.\n"
     )
-    assert gls(tmp_path, {"a.qmd": text}, ["GLS001"]) == [
+    assert gls(tmp_path, {"a.qmd": text}, ["GLS001"], terms=CONCEPT) == [
         ("GLS001", "a.qmd", 3, 20),
         ("GLS001", "a.qmd", 11, 64),  # in fig-alt, not its first word
     ]
 
 
+def test_gls001_lower_case_term_not_declared_case_sensitive_says_nothing_about_case(tmp_path: Path) -> None:
+    text = "Processors hit the Memory Wall every year.\n"
+    assert gls(tmp_path, {"a.qmd": text}, ["GLS001"]) == []
+
+
 def test_gls001_concept_fix_is_lower_case(tmp_path: Path) -> None:
-    [d] = diagnostics(tmp_path, {"a.qmd": "We hit the Memory Walls.\n"}, ["GLS001"])
+    [d] = diagnostics(tmp_path, {"a.qmd": "We hit the Memory Walls.\n"}, ["GLS001"], terms=CONCEPT)
     assert d.fix.replacement == "memory walls"
-    assert "lower case except at the start of a sentence" in d.message
+    assert d.message == "`Memory Walls` is written `memory walls` (the glossary term `memory wall` is case-sensitive)"
 
 
 def test_gls001_never_in_code_math_labels_citations_urls_link_targets_or_attributes(tmp_path: Path) -> None:
