@@ -19,7 +19,8 @@ from mlsys_lint.files import relative
 from mlsys_lint.glossary import normalize_definition
 from mlsys_lint.model import Diagnostic
 from mlsys_lint.project import Project
-from mlsys_lint.terms import ProjectGlossary, project_glossary, term_usage
+from mlsys_lint.term_usage import term_usage
+from mlsys_lint.terms import ProjectGlossary, project_glossary
 
 AUDIT_TAGS = ("glossary",)
 

@@ -38,6 +38,7 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     glossary_sources: list[str] | None = None
+    glossary_generated: list[str] | None = None
     quarto_config: str | None = None
     profile: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
@@ -148,11 +149,14 @@ def settings_from_mapping(data: dict[str, Any], origin: str, path: Path | None =
             settings.rules = {str(code): dict(options) for code, options in value.items()}
         elif key == "glossary":
             if not isinstance(value, dict):
-                raise ConfigError(f"{where}: expected a mapping with `sources`")
+                raise ConfigError(f"{where}: expected a mapping with `sources` and/or `generated`")
             for sub in value:
-                if sub != "sources":
-                    raise ConfigError(f"{origin}: unknown key `glossary.{sub}` (known: sources)")
-            settings.glossary_sources = _strings(value.get("sources", []), f"{where}.sources")
+                if sub not in ("sources", "generated"):
+                    raise ConfigError(f"{origin}: unknown key `glossary.{sub}` (known: generated, sources)")
+            if "sources" in value:
+                settings.glossary_sources = _strings(value["sources"], f"{where}.sources")
+            if "generated" in value:
+                settings.glossary_generated = _strings(value["generated"], f"{where}.generated")
         elif key in ("quarto-config", "cache-dir"):
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{where}: expected a path")

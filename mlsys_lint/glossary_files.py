@@ -23,6 +23,11 @@ from mlsys_lint.glossary import Definition, Entry, Glossary, GlossaryError, Loca
 
 def load_file(path: str | Path) -> list[Entry]:
     """Read one glossary source, detecting its format from the content."""
+    return parse_glossary(read_glossary_text(path), str(path))
+
+
+def read_glossary_text(path: str | Path) -> str:
+    """The text of a glossary source (UTF-8, a BOM dropped); `GlossaryError` when unreadable."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -37,7 +42,7 @@ def load_file(path: str | Path) -> list[Entry]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise GlossaryError("not valid UTF-8 text", name, line) from None
-    return parse_glossary(text, name)
+    return text
 
 
 def parse_glossary(text: str, path: str = "<glossary>") -> list[Entry]:
@@ -451,10 +456,10 @@ def autodetect_sources(root: str | Path) -> list[str]:
     1. the quarto-glossary file: ``glossary: path:`` of ``_quarto.yml`` when it exists,
        else ``glossary.yml``/``glossary.yaml`` at the root;
     2. other ``glossary.yml`` files below the root (e.g. booktem's ``include/``);
-    3. MLSysBook ``*_glossary.json`` chapter glossaries.  A merged volume glossary
+    3. MLSysBook ``*_glossary.json`` chapter glossaries, then merged volume glossaries
        (``…/backmatter/glossary/*_glossary.json`` or one whose metadata has no
-       ``chapter``) duplicates the chapter files, so it is used only when there are no
-       chapter glossaries.
+       ``chapter``, see `is_volume_glossary`), which the project loader sets aside as
+       generated when there are chapter glossaries.
 
     Hidden folders, ``node_modules``, ``_book``, ``_site``, ``_freeze`` and
     ``_extensions`` are skipped.
@@ -480,8 +485,8 @@ def autodetect_sources(root: str | Path) -> list[str]:
             if name in ("glossary.yml", "glossary.yaml") and rel_dir != Path("."):
                 yml.append(rel)
             elif name.endswith("_glossary.json"):
-                (volume_json if _is_volume_glossary(Path(dirpath) / name, rel) else chapter_json).append(rel)
-    for rel in yml + (chapter_json or volume_json):
+                (volume_json if is_volume_glossary(Path(dirpath) / name, rel) else chapter_json).append(rel)
+    for rel in yml + chapter_json + volume_json:
         if rel not in found:
             found.append(rel)
     return found
@@ -504,7 +509,9 @@ def _configured_glossary_path(root: Path) -> str | None:
     return None
 
 
-def _is_volume_glossary(path: Path, rel: str) -> bool:
+def is_volume_glossary(path: Path, rel: str) -> bool:
+    """Whether an MLSysBook ``*_glossary.json`` merges the chapter glossaries of a volume
+    (it lies in ``backmatter/glossary/`` or its metadata names no chapter)."""
     if "/backmatter/glossary/" in "/" + rel:
         return True
     try:

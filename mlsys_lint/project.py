@@ -24,7 +24,8 @@ from mlsys_lint.model import (CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, Footnote
                               base_format)
 
 if TYPE_CHECKING:
-    from mlsys_lint.terms import ProjectGlossary, TermUsage
+    from mlsys_lint.term_usage import TermUsage
+    from mlsys_lint.terms import ProjectGlossary
     from mlsys_lint.xref import Namespace
 
 MERGED_FORMATS = ("pdf", "latex", "epub", "docx", "odt", "typst")
@@ -169,7 +170,7 @@ class Project:
     citation_keys: frozenset[str] | None = field(default=None, repr=False)
     """`mlsys_lint.xref.bibliography_keys`, read on first use."""
     term_index: "TermUsage | None" = field(default=None, repr=False)
-    """`mlsys_lint.terms.term_usage`, computed on first use."""
+    """`mlsys_lint.term_usage.term_usage`, computed on first use."""
 
     def is_target(self, path: str) -> bool:
         """Whether findings in `path` are reported: every file, or only those (and folders) named."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from mlsys_lint.glossary import Entry, Glossary, looks_like_acronym, term_skeleton
 
@@ -254,26 +255,52 @@ class TermMatcher:
         of an all-lower-case case-sensitive term is fine; other case-sensitive names
         are still judged.
         """
+        end = len(text) if end is None or end > len(text) else end
+        for _, match in self._scan(text, [(start, end, heading)], sentence_start):
+            yield match
+
+    def scan(self, text: str, spans: Sequence[tuple[int, int, bool]]) -> list[tuple[int, TermMatch]]:
+        """Every term in the `spans` of `text`, in one pass over the whole text.
+
+        `spans` are ``(start, end, titled)`` ranges of prose (a document's prose runs,
+        in any order, possibly nested: an alt text inside a paragraph); `titled` is
+        `find`'s `heading`.  Returns ``(index of the innermost span holding the match,
+        match)`` in text order; a match never crosses the end of its span."""
+        return list(self._scan(text, spans, None))
+
+    def _scan(self, text, spans, sentence_start) -> Iterator[tuple[int, TermMatch]]:
         pattern = self._pattern
-        if pattern is None:
+        if pattern is None or not spans:
             return
-        if end is None or end > len(text):
-            end = len(text)
-        base = max(0, start - 2)  # two characters of context for the look-behinds
-        folded = _fold(text[base:end])
-        pos = start - base
+        runs = _runs(spans)
+        starts = [run[0] for run in runs]
+        folded = _fold(text[: max(run[1] for run in runs)])
         search = pattern.search
         resolve = self._resolve
+        pos = runs[0][0]
         while True:
             m = search(folded, pos)
             if m is None:
                 return
-            found = resolve(text, folded, base, m, start, end, sentence_start, heading)
+            at = bisect.bisect_right(starts, m.start()) - 1
+            if at < 0 or m.start() >= runs[at][1]:
+                if at + 1 >= len(runs):
+                    return
+                pos = runs[at + 1][0]  # between spans: go on at the next one
+                continue
+            run_start, run_end, index = runs[at]
+            if m.end() > run_end:
+                m = search(folded, m.start(), run_end)
+                if m is None:
+                    pos = run_end
+                    continue
+            lo, _, titled = spans[index]
+            found = resolve(text, folded, 0, m, lo, run_end, sentence_start, titled)
             if found is None:
                 pos = m.start() + 1
             else:
-                pos = found.end - base
-                yield found
+                pos = found.end
+                yield index, found
 
     def _resolve(self, text, folded, base, m, lo, hi, sentence_start, heading) -> TermMatch | None:
         fp, fe = m.span()
@@ -366,6 +393,31 @@ class TermMatcher:
                 continue
             return form
         return None
+
+
+def _runs(spans: Sequence[tuple[int, int, bool]]) -> list[tuple[int, int, int]]:
+    """``(start, end, span index)`` runs of text, in order, each inside its innermost span."""
+    if len(spans) == 1:
+        start, end, _ = spans[0]
+        return [(start, end, 0)] if start < end else []
+    points = sorted({p for start, end, _ in spans for p in (start, end)})
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    active: list[int] = []
+    runs: list[tuple[int, int, int]] = []
+    k = 0
+    for a, b in zip(points, points[1:]):
+        while k < len(order) and spans[order[k]][0] <= a:
+            active.append(order[k])
+            k += 1
+        active = [i for i in active if spans[i][1] > a]
+        if not active:
+            continue
+        inner = min(active, key=lambda i: spans[i][1] - spans[i][0])
+        if runs and runs[-1][2] == inner and runs[-1][1] == a:
+            runs[-1] = (runs[-1][0], b, inner)
+        else:
+            runs.append((a, b, inner))
+    return runs
 
 
 def _stem(core: str, ies: bool) -> str:

@@ -1,47 +1,40 @@
-"""Glossary terms in a project: the glossary of its sources, and where its terms are used.
+"""The glossary of a project: its sources, glossary chapters and generated pages.
 
-Two facts the GLS rules and ``mlsys-lint audit glossary`` share:
-
-* `load_project_glossary` — the engine calls it once per project (when a GLS rule is
-  selected) and attaches the result as ``project.glossary``.  Sources are the globs of
-  ``glossary: sources:`` in the mlsys-lint configuration, resolved against the project
-  root (the folder of ``_quarto.yml``); a glob that matches nothing there is tried
-  against the configuration file's folder, so both spellings work.  Without that
-  setting the sources are auto-detected (`mlsys_lint.glossary_files.autodetect_sources`: the
-  quarto-glossary file, ``glossary.yml`` files, MLSysBook ``*_glossary.json``) plus the
-  project's *glossary chapters*.  A glossary chapter is a rendered file whose name is
-  ``glossary`` (``glossary.qmd``, ``99-glossary.qmd``, ``backmatter_glossary.md``) or
-  whose first heading is "Glossary", or any ``.qmd``/``.md``/``.Rmd`` file named in
-  ``glossary: sources:``.  Its entries are its Pandoc definition-list items (term →
-  first definition) or, when it has none, its headings below the title, one per term
-  (``## term {#anchor}`` followed by the definition; single-letter headings such as
-  ``## A`` are dividers, not terms).
-* `term_usage` — every glossary term found in the visible prose of every rendered file,
-  in reading order (``unit.walk("prose")`` over ``doc.masked``, so code, math, labels,
-  citations, URLs, link targets and attributes other than captions and alt text are
-  never searched), with ``{{< glossary >}}`` shortcodes, knitr ``glossary("…")`` calls
-  and links to glossary-chapter anchors.  Computed once per project and cached on it.
+`load_project_glossary` — the engine calls it once per project (when a GLS rule is
+selected) and attaches the result as ``project.glossary``; rules read it with
+`project_glossary`.  Sources are the globs of ``glossary: sources:`` in the mlsys-lint
+configuration, resolved against the project root (the folder of ``_quarto.yml``); a glob
+that matches nothing there is tried against the configuration file's folder, so both
+spellings work.  Without that setting the sources are auto-detected
+(`mlsys_lint.glossary_files.autodetect_sources`: the quarto-glossary file,
+``glossary.yml`` files, MLSysBook ``*_glossary.json``) plus the project's *glossary
+chapters*.  A glossary chapter is a rendered file whose name is ``glossary``
+(``glossary.qmd``, ``99-glossary.qmd``, ``backmatter_glossary.md``) or whose first
+heading is "Glossary", or any ``.qmd``/``.md``/``.Rmd`` file named in ``glossary:
+sources:``.  Its entries are its Pandoc definition-list items (term → first definition)
+or, when it has none, its headings below the title, one per term (``## term {#anchor}``
+followed by the definition; single-letter headings such as ``## A`` are dividers, not
+terms).  A glossary page generated from the data sources is neither a source nor a use
+(`ProjectGlossary.generated`).  Where terms are used is `mlsys_lint.term_usage`.
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from mlsys_lint.glossary import Entry, Glossary, GlossaryError
-from mlsys_lint.glossary_files import autodetect_sources, load_file
-from mlsys_lint.term_matcher import TermMatch
+from mlsys_lint.glossary import Entry, Glossary, GlossaryError, normalize_definition
+from mlsys_lint.glossary_files import autodetect_sources, is_volume_glossary, load_file, parse_glossary, read_glossary_text
 from mlsys_lint.model import Source, Span
+from mlsys_lint.project import glob_to_regex
 
 if TYPE_CHECKING:
     from mlsys_lint.config import Settings
     from mlsys_lint.document import Document
-    from mlsys_lint.project import Project, Unit
+    from mlsys_lint.project import Project
 
 _MANUSCRIPT = (".qmd", ".md", ".rmd")
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -49,8 +42,6 @@ _CHAPTER_STEM = re.compile(r"(?:^|[-_. ])glossary$", re.I)
 _BAD_ID = re.compile(r"\s*\(#[^()\s]+\)\s*$")  # "## term (#anchor)": an id written with parentheses
 _MARKUP = re.compile(r"[*_`$]+")
 _DIVIDER = re.compile(r"^\W*[A-Za-z]\W*$|^[A-Za-z]\s*[-\u2013]\s*[A-Za-z]$")
-_R_CALL = re.compile(r"`r[ \t]+glossary\(\s*([\"'])((?:(?!\1).)*)\1([^`]*)\)\s*`")
-_R_DEF = re.compile(r"\bdef\s*=")
 
 
 # --------------------------------------------------------------------------------------
@@ -67,7 +58,9 @@ class ProjectGlossary(Glossary):
     `anchors`: glossary chapter path → every id in it → the entry whose heading carries
     it (None for ids of other things); `misplaced_ids`: glossary chapter path → ids
     written ``(#id)`` after a heading, which Pandoc does not read → line; `quarto_path`/`quarto_keys`: the file
-    quarto-glossary reads and its lower-cased keys (None when there is none).
+    quarto-glossary reads and its lower-cased keys (None when there is none);
+    `generated`: path → why, for glossary files and pages generated from the sources
+    (neither sources nor uses).
     """
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
@@ -80,6 +73,7 @@ class ProjectGlossary(Glossary):
         self.quarto_path: str | None = None
         self.quarto_keys: set[str] | None = None
         self.sources: list[str] = []
+        self.generated: dict[str, str] = {}
         self._spans: dict[tuple[str, int], Span] = {}
 
     def span_of(self, entry: Entry, index: int = 0) -> Span:
@@ -107,20 +101,23 @@ class ProjectGlossary(Glossary):
 def load_project_glossary(project: "Project", settings: "Settings") -> ProjectGlossary:
     """The glossary of `project` from its configured or auto-detected sources.
 
+    Generated glossaries are set aside (`ProjectGlossary.generated`): with
+    ``glossary: generated:`` globs in the configuration, the files they match; otherwise
+    a merged MLSysBook volume glossary next to chapter glossaries, and a glossary page
+    rendered from the data sources (`_rendered_from`).  Either way the result does not
+    depend on whether the sources were auto-detected or listed.
+
     Raises `GlossaryError` (``path:line: message``) for a source that is missing, cannot
     be read or is malformed, and for a configured glob that matches no file.
     """
     root = Path(project.root)
     configured = settings.glossary_sources is not None
-    paths: list[Path] = []
     if configured:
-        folder = settings.folder
-        for pattern in settings.glossary_sources or []:
-            paths.extend(_resolve(pattern, root, folder))
+        paths = [p for pattern in settings.glossary_sources or [] for p in _resolve(pattern, root, settings.folder)]
     else:
         paths = [root / rel for rel in autodetect_sources(root) if not _in_subproject(root, rel)]
     seen: set[str] = set()
-    entries: list[Entry] = []
+    data: dict[str, list[Entry]] = {}
     files: dict[str, Source] = {}
     chapter_files: list[str] = []
     for path in paths:
@@ -131,34 +128,42 @@ def load_project_glossary(project: "Project", settings: "Settings") -> ProjectGl
         if path.suffix.lower() in _MANUSCRIPT:
             chapter_files.append(key)
             continue
-        loaded = load_file(path)
-        entries.extend(loaded)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):  # load_file has read it already
-            text = ""
-        files[key] = Source(key, text.replace("\r\n", "\n"))
+        text = read_glossary_text(path)
+        data[key] = parse_glossary(text, key)
+        files[key] = Source(key, text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Glossary chapters among the rendered files: sources when nothing is configured,
+    # and in any case candidates for a page generated from the data files.
+    detected = [unit.path for unit in project.units if unit.path not in seen and _is_glossary_chapter(unit.document)]
     if not configured:
-        for unit in project.units:
-            if unit.path not in seen and _is_glossary_chapter(unit.document):
-                chapter_files.append(unit.path)
-                seen.add(unit.path)
+        chapter_files += detected
+        detected = []
+    generated = _generated_files(root, settings.glossary_generated, list(data) + chapter_files + detected)
+    reference = Glossary(e for path, loaded in data.items() if path not in generated for e in loaded)
     chapter_entries: list[Entry] = []
     spans: dict[tuple[str, int], Span] = {}
     anchors: dict[str, dict[str, Entry | None]] = {}
     bad_ids: dict[str, dict[str, int]] = {}
-    for path in chapter_files:
+    chapters = []
+    for path in chapter_files + detected:
         doc = project.documents.get(path) or _parse_file(path)
         misplaced: dict[str, int] = {}
         found, ids = _chapter_entries(doc, spans, misplaced)
-        chapter_entries.extend(found)
+        if settings.glossary_generated is None and path not in generated:
+            rendered = _rendered_from(found, reference)
+            if rendered:
+                generated[path] = rendered
         anchors[path] = ids
         if misplaced:
             bad_ids[path] = misplaced
-    glossary = ProjectGlossary(entries + chapter_entries)
+        if path in chapter_files and path not in generated:
+            chapters.append(path)
+            chapter_entries.extend(found)
+    glossary = ProjectGlossary([e for path, loaded in data.items() if path not in generated for e in loaded]
+                               + chapter_entries)
     glossary.files = files
     glossary.sources = [str(p) for p in paths]
-    glossary.chapters = chapter_files
+    glossary.chapters = chapters
+    glossary.generated = generated
     glossary.anchors = anchors
     glossary.misplaced_ids = bad_ids
     glossary._spans = spans
@@ -166,8 +171,52 @@ def load_project_glossary(project: "Project", settings: "Settings") -> ProjectGl
         chapter = _chapter_for(path, source.text, project)
         if chapter is not None:
             glossary.chapter_of[path] = chapter
-    _quarto_glossary(project, glossary)
+    _quarto_glossary(project, glossary, data)
     return glossary
+
+
+def _generated_files(root: Path, globs: list[str] | None, paths: list[str]) -> dict[str, str]:
+    """Glossary files known to be generated before looking at pages: those matching the
+    configured ``glossary: generated:`` globs, else merged MLSysBook volume glossaries
+    when chapter glossaries are present too (path → why)."""
+    if globs is not None:
+        patterns = [glob_to_regex(glob) for glob in globs]
+        return {path: "configured as generated (glossary: generated:)" for path in paths
+                if any(pattern.match(_relative(path, root)) for pattern in patterns)}
+    json_files = [p for p in paths if p.endswith("_glossary.json")]
+    volumes = [p for p in json_files if is_volume_glossary(Path(p), _relative(p, root))]
+    if len(volumes) == len(json_files):
+        return {}
+    return {path: "merged from the chapter glossaries" for path in volumes}
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(os.path.relpath(path, root)).as_posix()
+    except ValueError:
+        return path
+
+
+_RENDERED_SHARE = 0.8
+
+
+def _rendered_from(entries: list[Entry], reference: Glossary) -> str | None:
+    """Why a glossary page is rendered from the data sources, or None: at least 80% of
+    its entries are terms of the data sources with one of their definitions (a generator
+    may add a line such as "*Chapter: @sec-x*" after it)."""
+    if not entries or not reference:
+        return None
+    matched = 0
+    for entry in entries:
+        source = reference.lookup(entry.written or entry.term) or reference.lookup(entry.term)
+        text = normalize_definition(entry.definition)
+        if source is not None and any(
+            (known := normalize_definition(d.text)) and text.startswith(known) for d in source.definitions
+        ):
+            matched += 1
+    if matched < _RENDERED_SHARE * len(entries):
+        return None
+    return f"rendered from the glossary sources ({matched} of its {len(entries)} entries)"
 
 
 def _resolve(pattern: str, root: Path, folder: Path | None) -> list[Path]:
@@ -307,95 +356,18 @@ def _chapter_for(path: str, text: str, project: "Project") -> str | None:
     return best
 
 
-def _quarto_glossary(project: "Project", glossary: ProjectGlossary) -> None:
-    """Find the file quarto-glossary reads (``glossary: path:``, default ``glossary.yml``)."""
+def _quarto_glossary(project: "Project", glossary: ProjectGlossary, data: dict[str, list[Entry]]) -> None:
+    """Find the file quarto-glossary reads (``glossary: path:``, default ``glossary.yml``)
+    and the keys it looks up (lower-cased, as written: "keyword spotting (kws)")."""
     config = project.config.get("glossary") if isinstance(project.config, dict) else None
     rel = config.get("path") if isinstance(config, dict) and isinstance(config.get("path"), str) else None
     path = Path(project.root) / (rel or "glossary.yml")
     if not path.is_file():
         return
     key = os.path.normpath(str(path))
-    loaded = [e for e in glossary.entries if e.path == key]
-    if key not in glossary.files:
-        loaded = load_file(path)
+    loaded = data[key] if key in data else load_file(path)
     glossary.quarto_path = key
-    glossary.quarto_keys = {e.term.lower() for e in loaded}
-
-
-# --------------------------------------------------------------------------------------
-# Where terms are used
-# --------------------------------------------------------------------------------------
-
-OrderKey = tuple
-
-
-@dataclass(slots=True)
-class Occurrence:
-    """A glossary term found in visible prose (`kind` is the prose kind)."""
-
-    key: OrderKey
-    unit: "Unit"
-    doc: "Document"
-    kind: str
-    match: TermMatch
-    bold: bool = False
-    in_glossary: bool = False
-
-    @property
-    def entry(self) -> Entry:
-        return self.match.entry
-
-    @property
-    def start(self) -> int:
-        return self.match.start
-
-    @property
-    def end(self) -> int:
-        return self.match.end
-
-    @property
-    def span(self) -> Span:
-        return self.doc.source.span(self.match.start, self.match.end)
-
-
-@dataclass
-class GlossaryRef:
-    """A reference to a glossary entry by name: a ``{{< glossary X >}}`` shortcode
-    (`form` "shortcode"), a knitr ``glossary("X")`` call ("r") or a link to an anchor of
-    a glossary chapter ("link"; `name` is the anchor, `target` the chapter's path)."""
-
-    key: OrderKey
-    unit: "Unit"
-    doc: "Document"
-    form: str
-    name: str
-    start: int
-    end: int
-    entry: Entry | None = None
-    own_definition: bool = False
-    target: str | None = None
-    in_glossary: bool = False
-    table: bool = False
-    text: str = ""
-    anchor_exists: bool = False
-
-    @property
-    def span(self) -> Span:
-        return self.doc.source.span(self.start, self.end)
-
-
-@dataclass
-class TermUsage:
-    """Every use of the project's glossary, in reading order."""
-
-    glossary: ProjectGlossary
-    occurrences: list[Occurrence] = field(default_factory=list)
-    refs: list[GlossaryRef] = field(default_factory=list)
-    by_entry: dict[int, list[Occurrence]] = field(default_factory=dict)
-
-    def uses(self, entry: Entry) -> list[Occurrence]:
-        """The occurrences of `entry` in reading order (glossary chapters included)."""
-        return self.by_entry.get(id(entry), [])
+    glossary.quarto_keys = {(e.written or e.term).lower() for e in loaded}
 
 
 _EMPTY = ProjectGlossary()
@@ -410,110 +382,3 @@ def project_glossary(project: "Project") -> ProjectGlossary:
         project.glossary = wrapped
         return wrapped
     return _EMPTY
-
-
-def term_usage(project: "Project") -> TermUsage:
-    """The `TermUsage` of `project`, computed on first use and kept on the project."""
-    cached = project.term_index
-    glossary = project_glossary(project)
-    if cached is not None and cached.glossary is glossary:
-        return cached
-    # Hundreds of thousands of small objects: the cyclic garbage collector would rescan the
-    # whole model again and again (they hold no cycles worth collecting meanwhile).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        usage = _compute(project, glossary)
-    finally:
-        if enabled:
-            gc.enable()
-    project.term_index = usage
-    return usage
-
-
-def _doc_resolver(unit: "Unit"):
-    cache: dict[tuple[int, ...], Any] = {(): unit.document}
-
-    def resolve(prefix: tuple[int, ...]):
-        found = cache.get(prefix)
-        if found is None:
-            parent = resolve(prefix[:-1])
-            for include in parent.includes:
-                if include.start == prefix[-1] and getattr(include, "resolved", None) is not None:
-                    found = include.resolved
-                    break
-            cache[prefix] = found = found or parent
-        return found
-
-    return resolve
-
-
-def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
-    usage = TermUsage(glossary)
-    chapters = set(glossary.chapters)
-    matcher = glossary.matcher() if glossary else None
-    occurrences = usage.occurrences
-    refs = usage.refs
-    for unit in project.all_units:
-        resolve = _doc_resolver(unit)
-        for key, prose in unit.walk("prose"):
-            prefix = key[2][:-1]
-            doc = resolve(prefix)
-            in_glossary = doc.path in chapters or unit.path in chapters
-            masked = doc.masked
-            if matcher is not None:
-                heading = prose.kind in ("heading", "definition-term")
-                for m in matcher.find(masked, prose.start, prose.end, heading=heading):
-                    bold = masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**"
-                    occurrences.append(Occurrence((key[0], key[1], prefix + (m.start,)), unit, doc, prose.kind, m,
-                                                  bold, in_glossary))
-            text = doc.source.text
-            if text.find("glossary(", prose.start, prose.end) != -1:
-                for call in _R_CALL.finditer(text, prose.start, prose.end):
-                    rest = call.group(3)
-                    name = call.group(2)
-                    refs.append(GlossaryRef((key[0], key[1], prefix + (call.start(),)), unit, doc, "r", name,
-                                            call.start(), call.end(), glossary.lookup(name),
-                                            own_definition=bool(_R_DEF.search(rest)), in_glossary=in_glossary,
-                                            text=call.group()))
-        for key, shortcode in unit.walk("shortcodes"):
-            if shortcode.name != "glossary" or shortcode.in_code:
-                continue
-            doc = resolve(key[2][:-1])
-            name = " ".join(shortcode.args[0].split()) if shortcode.args else ""
-            table = not shortcode.args and "table" in shortcode.kwargs
-            refs.append(GlossaryRef(key, unit, doc, "shortcode", name, shortcode.start, shortcode.end,
-                                    glossary.lookup(name) if name else None,
-                                    own_definition="def" in shortcode.kwargs,
-                                    in_glossary=doc.path in chapters or unit.path in chapters, table=table,
-                                    text=doc.source.text[shortcode.start : shortcode.end]))
-        if glossary.anchors:
-            for key, link in unit.walk("links"):
-                doc = resolve(key[2][:-1])
-                ref = _anchor_ref(key, unit, doc, link, glossary, chapters)
-                if ref is not None:
-                    refs.append(ref)
-    occurrences.sort(key=lambda o: o.key)
-    refs.sort(key=lambda r: r.key)
-    for occurrence in occurrences:
-        usage.by_entry.setdefault(id(occurrence.entry), []).append(occurrence)
-    return usage
-
-
-def _anchor_ref(key, unit, doc, link, glossary: ProjectGlossary, chapters: set[str]) -> GlossaryRef | None:
-    start, end, destination = link
-    target, _, anchor = destination.partition("#")
-    if not anchor or "://" in target or target.startswith("mailto:"):
-        return None
-    if not target:
-        path = doc.path if doc.path in glossary.anchors else None
-    else:
-        resolved = os.path.normpath(os.path.join(os.path.dirname(doc.path), target.split("?")[0]))
-        stem = os.path.splitext(resolved)[0]
-        path = next((p for p in glossary.anchors if os.path.splitext(p)[0] == stem), None)
-    if path is None:
-        return None
-    ids = glossary.anchors[path]
-    return GlossaryRef(key, unit, doc, "link", anchor, start, end, ids.get(anchor), target=path,
-                       in_glossary=doc.path in chapters or unit.path in chapters,
-                       anchor_exists=anchor in ids, text=doc.source.text[start:end])

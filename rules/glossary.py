@@ -2,7 +2,7 @@
 
 The glossary is ``project.glossary`` (loaded once by the engine from the configured or
 auto-detected sources, `mlsys_lint.terms`); where its terms are used is
-`mlsys_lint.terms.term_usage`, computed once per project over the visible prose of every
+`mlsys_lint.term_usage.term_usage`, computed once per project over the visible prose of every
 rendered file in reading order with one combined pattern for all terms.
 """
 
@@ -16,7 +16,8 @@ from mlsys_lint.glossary import Entry, normalize_definition, normalize_term
 from mlsys_lint.model import Fix, Severity, Violation
 from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project
-from mlsys_lint.terms import Occurrence, ProjectGlossary, project_glossary, term_usage
+from mlsys_lint.term_usage import Occurrence, term_usage
+from mlsys_lint.terms import ProjectGlossary, project_glossary
 
 _HTML = ("html", "revealjs", "dashboard")
 _TAGS = ("glossary",)

@@ -1,0 +1,310 @@
+"""Where a project's glossary terms are used: every occurrence in reading order.
+
+`term_usage` — every glossary term found in the visible prose of every rendered file, in
+reading order, with ``{{< glossary >}}`` shortcodes, knitr ``glossary("…")`` calls and
+links to glossary-chapter anchors; computed once per project and cached on it.  Each
+document is scanned once, over its masked text (so code, math, labels, citations, URLs,
+link targets and attributes other than captions and alt text are never searched), and
+each match is placed in the innermost prose run holding it; an included file's matches
+count where the include stands.  Generated glossary pages are skipped: they neither use
+nor define terms.  `TermUsage.spelling` tells how the book writes each term, and
+`TermUsage.is_known` whether a spelling appears in the book or the glossary at all.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlsys_lint.glossary import Entry, normalize_term
+from mlsys_lint.term_matcher import TermMatch, TermMatcher
+from mlsys_lint.terms import ProjectGlossary, project_glossary
+
+if TYPE_CHECKING:
+    from mlsys_lint.document import Document
+    from mlsys_lint.model import Prose, Span
+    from mlsys_lint.project import Project, Unit
+
+_R_CALL = re.compile(r"`r[ \t]+glossary\(\s*([\"'])((?:(?!\1).)*)\1([^`]*)\)\s*`")
+_R_DEF = re.compile(r"\bdef\s*=")
+
+OrderKey = tuple
+
+
+@dataclass(slots=True)
+class Occurrence:
+    """A glossary term found in visible prose (`kind` is the prose kind)."""
+
+    key: OrderKey
+    unit: "Unit"
+    doc: "Document"
+    kind: str
+    match: TermMatch
+    bold: bool = False
+    in_glossary: bool = False
+
+    @property
+    def entry(self) -> Entry:
+        return self.match.entry
+
+    @property
+    def start(self) -> int:
+        return self.match.start
+
+    @property
+    def end(self) -> int:
+        return self.match.end
+
+    @property
+    def span(self) -> Span:
+        return self.doc.source.span(self.match.start, self.match.end)
+
+
+@dataclass
+class GlossaryRef:
+    """A reference to a glossary entry by name: a ``{{< glossary X >}}`` shortcode
+    (`form` "shortcode"), a knitr ``glossary("X")`` call ("r") or a link to an anchor of
+    a glossary chapter ("link"; `name` is the anchor, `target` the chapter's path)."""
+
+    key: OrderKey
+    unit: "Unit"
+    doc: "Document"
+    form: str
+    name: str
+    start: int
+    end: int
+    entry: Entry | None = None
+    own_definition: bool = False
+    target: str | None = None
+    in_glossary: bool = False
+    table: bool = False
+    text: str = ""
+    anchor_exists: bool = False
+
+    @property
+    def span(self) -> Span:
+        return self.doc.source.span(self.start, self.end)
+
+
+@dataclass
+class Spelling:
+    """How the manuscript writes one glossary term outside glossary pages.
+
+    `counts`: uses per spelling (case-folded, without plural endings), the glossary's
+    own spelling (`glossary`) counting every use of the term as declared, in any case;
+    `shown`: for each spelling the way it is written most often.  Aliases and acronym
+    expansions are other names, not spellings, and are not counted.
+    """
+
+    entry: Entry
+    glossary: str
+    counts: dict[str, int] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def dominant(self) -> tuple[str, int] | None:
+        """The text's spelling (as shown, with its number of uses) when the glossary's is
+        rare or absent and one other spelling makes up at least 80% of at least three
+        uses — the book's own spelling wins; else None."""
+        others = [(n, key) for key, n in self.counts.items() if key != self.glossary]
+        if not others:
+            return None
+        count, key = max(others)
+        if count < DOMINANT_MIN_USES or count < DOMINANT_SHARE * self.total:
+            return None
+        return self.shown[key], count
+
+
+DOMINANT_SHARE = 0.8
+DOMINANT_MIN_USES = 3
+
+
+@dataclass
+class TermUsage:
+    """Every use of the project's glossary, in reading order."""
+
+    glossary: ProjectGlossary
+    occurrences: list[Occurrence] = field(default_factory=list)
+    refs: list[GlossaryRef] = field(default_factory=list)
+    by_entry: dict[int, list[Occurrence]] = field(default_factory=dict)
+    _spellings: dict[int, Spelling] | None = None
+    _known: set[str] | None = None
+
+    def uses(self, entry: Entry) -> list[Occurrence]:
+        """The occurrences of `entry` in reading order (glossary chapters included)."""
+        return self.by_entry.get(id(entry), [])
+
+    def spelling(self, entry: Entry) -> Spelling:
+        """How the manuscript writes `entry` (see `Spelling`)."""
+        if self._spellings is None:
+            self._spellings = {}
+            for entry_ in self.glossary.terms:
+                self._spellings[id(entry_)] = _spelling(entry_, self.uses(entry_))
+        return self._spellings.get(id(entry)) or _spelling(entry, [])
+
+    def is_known(self, spelling: str) -> bool:
+        """Whether the book (outside glossary pages) or the glossary writes `spelling`
+        (whitespace runs as one space; a first capital counts as lower case)."""
+        if self._known is None:
+            known = {_lower_first(o.match.stem) for o in self.occurrences if not o.in_glossary}
+            for entry in self.glossary.terms:
+                for form in (entry.term, entry.written, entry.short or "", *entry.aliases, *entry.expansions):
+                    known.add(_lower_first(" ".join(form.split())))
+            self._known = known
+        return _lower_first(spelling) in self._known
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _spelling(entry: Entry, uses: list[Occurrence]) -> Spelling:
+    glossary = normalize_term(entry.term)
+    spelling = Spelling(entry, glossary)
+    tallies: dict[str, dict[str, int]] = {}
+    for occurrence in uses:
+        m = occurrence.match
+        if occurrence.in_glossary or m.kind not in ("canonical", "variant", "case"):
+            continue
+        key = glossary if m.kind != "variant" else normalize_term(m.stem)
+        spelling.counts[key] = spelling.counts.get(key, 0) + 1
+        written = tallies.setdefault(key, {})
+        written[m.stem] = written.get(m.stem, 0) + 1
+    for key, written in tallies.items():
+        spelling.shown[key] = max(written, key=lambda w: (written[w], w == w.lower()))
+    return spelling
+
+
+def term_usage(project: "Project") -> TermUsage:
+    """The `TermUsage` of `project`, computed on first use and kept on the project."""
+    cached = project.term_index
+    glossary = project_glossary(project)
+    if cached is not None and cached.glossary is glossary:
+        return cached
+    # Hundreds of thousands of small objects: the cyclic garbage collector would rescan the
+    # whole model again and again (they hold no cycles worth collecting meanwhile).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        usage = _compute(project, glossary)
+    finally:
+        if enabled:
+            gc.enable()
+    project.term_index = usage
+    return usage
+
+
+def _doc_resolver(unit: "Unit"):
+    cache: dict[tuple[int, ...], Any] = {(): unit.document}
+
+    def resolve(prefix: tuple[int, ...]):
+        found = cache.get(prefix)
+        if found is None:
+            parent = resolve(prefix[:-1])
+            for include in parent.includes:
+                if include.start == prefix[-1] and getattr(include, "resolved", None) is not None:
+                    found = include.resolved
+                    break
+            cache[prefix] = found = found or parent
+        return found
+
+    return resolve
+
+
+def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
+    usage = TermUsage(glossary)
+    chapters = set(glossary.chapters)
+    generated = glossary.generated
+    matcher = glossary.matcher() if glossary else None
+    scanned: dict[str, list[tuple[Prose, TermMatch]]] = {}
+    occurrences = usage.occurrences
+    refs = usage.refs
+    for unit in project.all_units:
+        if unit.path in generated:
+            continue
+        resolve = _doc_resolver(unit)
+        placed: set[tuple[int, ...]] = set()
+        for key, prose in unit.walk("prose"):
+            prefix = key[2][:-1]
+            doc = resolve(prefix)
+            if doc.path in generated:
+                continue
+            in_glossary = doc.path in chapters or unit.path in chapters
+            if matcher is not None and prefix not in placed:
+                placed.add(prefix)
+                if doc.path not in scanned:
+                    scanned[doc.path] = _scan(matcher, doc)
+                masked = doc.masked
+                for where, m in scanned[doc.path]:
+                    bold = masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**"
+                    occurrences.append(Occurrence((key[0], key[1], prefix + (m.start,)), unit, doc, where.kind, m,
+                                                  bold, in_glossary))
+            text = doc.source.text
+            if text.find("glossary(", prose.start, prose.end) != -1:
+                for call in _R_CALL.finditer(text, prose.start, prose.end):
+                    rest = call.group(3)
+                    name = call.group(2)
+                    refs.append(GlossaryRef((key[0], key[1], prefix + (call.start(),)), unit, doc, "r", name,
+                                            call.start(), call.end(), glossary.lookup(name),
+                                            own_definition=bool(_R_DEF.search(rest)), in_glossary=in_glossary,
+                                            text=call.group()))
+        for key, shortcode in unit.walk("shortcodes"):
+            if shortcode.name != "glossary" or shortcode.in_code:
+                continue
+            doc = resolve(key[2][:-1])
+            if doc.path in generated:
+                continue
+            name = " ".join(shortcode.args[0].split()) if shortcode.args else ""
+            table = not shortcode.args and "table" in shortcode.kwargs
+            refs.append(GlossaryRef(key, unit, doc, "shortcode", name, shortcode.start, shortcode.end,
+                                    glossary.lookup(name) if name else None,
+                                    own_definition="def" in shortcode.kwargs,
+                                    in_glossary=doc.path in chapters or unit.path in chapters, table=table,
+                                    text=doc.source.text[shortcode.start : shortcode.end]))
+        if glossary.anchors:
+            for key, link in unit.walk("links"):
+                doc = resolve(key[2][:-1])
+                ref = _anchor_ref(key, unit, doc, link, glossary, chapters)
+                if ref is not None and doc.path not in generated:
+                    refs.append(ref)
+    occurrences.sort(key=lambda o: o.key)
+    refs.sort(key=lambda r: r.key)
+    for occurrence in occurrences:
+        usage.by_entry.setdefault(id(occurrence.entry), []).append(occurrence)
+    return usage
+
+
+_TITLED = frozenset({"heading", "definition-term"})
+
+
+def _scan(matcher: TermMatcher, doc: "Document") -> list[tuple[Prose, TermMatch]]:
+    """Every term in the prose of `doc`, in one pass over its masked text, each with the
+    innermost prose run holding it."""
+    prose = doc.prose
+    spans = [(p.start, p.end, p.kind in _TITLED) for p in prose]
+    return [(prose[index], match) for index, match in matcher.scan(doc.masked, spans)]
+
+
+def _anchor_ref(key, unit, doc, link, glossary: ProjectGlossary, chapters: set[str]) -> GlossaryRef | None:
+    start, end, destination = link
+    target, _, anchor = destination.partition("#")
+    if not anchor or "://" in target or target.startswith("mailto:"):
+        return None
+    if not target:
+        path = doc.path if doc.path in glossary.anchors else None
+    else:
+        resolved = os.path.normpath(os.path.join(os.path.dirname(doc.path), target.split("?")[0]))
+        stem = os.path.splitext(resolved)[0]
+        path = next((p for p in glossary.anchors if os.path.splitext(p)[0] == stem), None)
+    if path is None:
+        return None
+    ids = glossary.anchors[path]
+    return GlossaryRef(key, unit, doc, "link", anchor, start, end, ids.get(anchor), target=path,
+                       in_glossary=doc.path in chapters or unit.path in chapters,
+                       anchor_exists=anchor in ids, text=doc.source.text[start:end])
