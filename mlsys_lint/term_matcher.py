@@ -26,8 +26,8 @@ class TermMatch:
       name ("Tensorflow"), or of a term its glossary writes with capitals ("Pytorch");
     * ``expansion`` — the `expansion` of an acronym entry ("graphics processing unit").
 
-    `named` is True for a variant written with capitals that the glossary's all-lower-case
-    term does not have, beyond a sentence-initial capital ("AllReduce", "the Data-Center
+    `named` is True for an automatic variant written with capitals that the glossary's
+    all-lower-case term does not have, beyond a sentence-initial capital ("AllReduce", "the Data-Center
     Forum"): a name or a house spelling, not a slip.
 
     `form` is the declared form that matched; `replacement` is what the text should say
@@ -362,7 +362,7 @@ class TermMatcher:
             if not entry.preserves_case:
                 # The source's spelling says nothing about case: keep the writer's letters.
                 target = _transfer_case(core[:-3] + "y" if ies else core, target)
-            if not titled and not entry.case_sensitive and entry.term == entry.term.lower():
+            if auto and not titled and not entry.case_sensitive and entry.term == entry.term.lower():
                 named = any(c.isupper() for c in (core[1:] if at_sentence_start() else core))
         else:
             kind = _ROLE_KIND[form.role]

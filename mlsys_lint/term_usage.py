@@ -95,14 +95,16 @@ class Spelling:
 
     `counts`: uses per spelling (case-folded, without plural endings), the glossary's
     own spelling (`glossary`) counting every use of the term as declared, in any case;
-    `shown`: for each spelling the way it is written most often.  Aliases and acronym
-    expansions are other names, not spellings, and are not counted.
+    `shown`: for each spelling the way it is written most often; `declared`: the
+    spellings that are declared variants (forbidden forms), which never win.  Aliases
+    and acronym expansions are other names, not spellings, and are not counted.
     """
 
     entry: Entry
     glossary: str
     counts: dict[str, int] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)
+    declared: set[str] = field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -112,7 +114,7 @@ class Spelling:
         """The text's spelling (as shown, with its number of uses) when the glossary's is
         rare or absent and one other spelling makes up at least 80% of at least three
         uses — the book's own spelling wins; else None."""
-        others = [(n, key) for key, n in self.counts.items() if key != self.glossary]
+        others = [(n, key) for key, n in self.counts.items() if key != self.glossary and key not in self.declared]
         if not others:
             return None
         count, key = max(others)
@@ -173,6 +175,8 @@ def _spelling(entry: Entry, uses: list[Occurrence]) -> Spelling:
         if occurrence.in_glossary or m.kind not in ("canonical", "variant", "case"):
             continue
         key = glossary if m.kind != "variant" else normalize_term(m.stem)
+        if m.kind == "variant" and not m.auto:
+            spelling.declared.add(key)
         spelling.counts[key] = spelling.counts.get(key, 0) + 1
         written = tallies.setdefault(key, {})
         written[m.stem] = written.get(m.stem, 0) + 1

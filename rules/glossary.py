@@ -8,24 +8,26 @@ rendered file in reading order with one combined pattern for all terms.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Iterator
 
-from mlsys_lint.files import relative
 from mlsys_lint.glossary import Entry, normalize_definition, normalize_term
 from mlsys_lint.model import Fix, Severity, Violation
 from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project
-from mlsys_lint.term_usage import Occurrence, term_usage
+from mlsys_lint.term_usage import Occurrence, TermUsage, term_usage
 from mlsys_lint.terms import ProjectGlossary, project_glossary
 
 _HTML = ("html", "revealjs", "dashboard")
-_TAGS = ("glossary",)
-_NEEDS = ("glossary",)
 
 
 def _rel(project: Project, path: str) -> str:
-    return relative(path, project.root, max_up=0)
+    try:
+        rel = os.path.relpath(path, project.root)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def _at(project: Project, path: str, line: int) -> str:
@@ -62,17 +64,25 @@ def _hyphenated_modifier(occurrence: Occurrence) -> bool:
 
 
 _GRID_BORDER = re.compile(r"[ \t]*\+[-=:+]+\+[ \t]*$")
+_HEADER_RULE = re.compile(r"[ \t]*(?:\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?|\+[=:+]+\+|-{2,}(?:[ \t]+-{2,})*)[ \t]*$")
+# Prose whose text --fix may edit: running prose and table cells (not headings, captions,
+# alt text or definition-list terms, which are titles, labels or attributes).
+_FIXABLE = frozenset({"paragraph", "list", "footnote", "definition", "table"})
 
 
 def _fix_keeps_layout(occurrence: Occurrence) -> bool:
-    """Whether replacing the span cannot break a table: outside tables, in a pipe table
-    (cells are delimited), or when the length does not change.  Grid and simple tables
-    align their columns by position, so a longer or shorter word would break them."""
+    """Whether replacing the span keeps a table's structure: outside tables, or in a
+    body cell of a pipe table (cells are delimited), or when the length does not change
+    (grid and simple tables align their columns by position).  Never in a header row."""
     m = occurrence.match
-    if occurrence.kind != "table" or len(m.replacement) == len(m.text):
+    if occurrence.kind != "table":
         return True
     source = occurrence.doc.source
     line = source.line_of(m.start)
+    if line < source.line_count and _HEADER_RULE.match(source.line_text(line + 1)):
+        return False
+    if len(m.replacement) == len(m.text):
+        return True
     if not source.line_text(line).lstrip().startswith("|"):
         return False
     while line > 1:  # a grid table's rows start with "|" too: look for its border
@@ -85,14 +95,32 @@ def _fix_keeps_layout(occurrence: Occurrence) -> bool:
     return True
 
 
+def _in_link(occurrence: Occurrence) -> bool:
+    start, end = occurrence.start, occurrence.end
+    return any(a < end and start < b for a, b, _ in occurrence.doc.links)
+
+
+def _term_fix(occurrence: Occurrence, usage: TermUsage) -> Fix | None:
+    """The replacement of a finding's span, when --fix may make it: in running prose or
+    a table cell that keeps its layout, outside links, and only towards a spelling the
+    book or the glossary already has.  It needs review (unsafe)."""
+    m = occurrence.match
+    if occurrence.kind not in _FIXABLE or _in_link(occurrence) or not _fix_keeps_layout(occurrence):
+        return None
+    if not usage.is_known(m.target):
+        return None
+    span = occurrence.span
+    return Fix(f"Replace `{m.text}` with `{m.replacement}`", span.path, span.line, span.column,
+               span.end_line, span.end_column, m.replacement, safe=False)
+
+
 def _gls001_message(occurrence: Occurrence) -> str:
     m = occurrence.match
     entry = m.entry
     if m.kind == "case":
         if entry.case_sensitive:
             return f"`{m.text}` is written `{m.replacement}` (the glossary term `{entry.term}` is case-sensitive)"
-        return (f"`{m.text}`: the glossary term `{m.form}` is lower case except at the start of a "
-                f"sentence; write `{m.replacement}`")
+        return f"`{m.text}` is written `{m.replacement}` (the glossary writes `{m.form}`)"
     declared = "a declared variant" if not m.auto else "a variant spelling"
     return f"`{m.text}` is {declared} of the glossary term `{entry.term}`; write `{m.replacement}`"
 
@@ -101,8 +129,6 @@ def _gls001_message(occurrence: Occurrence) -> str:
     "GLS001",
     "non-canonical-term",
     "warning",
-    tags=_TAGS,
-    needs=_NEEDS,
     fixable=True,
     options=[
         Option("flag-hyphenated-modifiers", bool, False,
@@ -116,41 +142,34 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
     Finds glossary terms written in prose in a form other than the glossary's: a
     declared variant (`variants:`/`forbidden:` in the mlsys-lint format), a hyphen,
     space or joined spelling of a multi-word or hyphenated term ("back propagation",
-    "mini batch", "datacenter"), a case-sensitive name in another case ("Tensorflow"),
-    or a lower-case concept term capitalised mid-sentence ("the Memory Wall").
-    Plurals and possessives are recognised.  Code, math, labels, citations, URLs, link
-    targets and attributes other than captions and alt text are never searched; a
-    capital at the start of a sentence, in a heading or in a `**bold**` first
-    definition is fine.  Aliases are accepted forms and never reported.  Terms of
-    MLSysBook JSON glossaries and lower-case quarto-glossary keys say nothing about
-    case, so they are never reported for their case.
+    "mini batch", "datacenter"), or the wrong case of a term whose entry is
+    `case-sensitive: true` or whose glossary spelling has capitals ("Tensorflow",
+    "Pytorch").  A lower-case term says nothing about case (machine-made glossaries
+    store every term in lower case), so "the Memory Wall" is reported only when the
+    entry is case-sensitive.  Plurals and possessives are recognised.  Headings,
+    captions and table header rows are read like prose; code, math, labels,
+    citations, URLs, link targets and attributes other than captions and alt text are
+    never searched.  A capital at the start of a sentence, in a heading or in a
+    `**bold**` first definition is fine.  Aliases are accepted forms and never
+    reported.  Not reported: a variant written with capitals the glossary's lower-case
+    term does not have ("AllReduce", "the Data-Center Forum"), which is a name; and
+    every variant of a term whose glossary spelling the book does not use (GLS007
+    reports the entry instead: the book's own spelling wins).
 
     ## Why is this bad?
     A reader meets one concept under several spellings and wonders whether they are
     different things; the index and search split the term too.
 
     ## Example
-    ```{.yaml filename="glossary.yml"}
-    terms:
-      - term: backpropagation
-        variants: [back-propagation]
-      - term: memory wall
-    ```
-
     ```markdown
-    Gradients are computed by back-propagation. We hit the Memory Wall.
+    Gradients are computed by back-propagation. We use backpropagation daily.
+    Backpropagation needs memory.
     ```
 
     ## Use instead
-    ```{.yaml filename="glossary.yml"}
-    terms:
-      - term: backpropagation
-        variants: [back-propagation]
-      - term: memory wall
-    ```
-
     ```markdown
-    Gradients are computed by backpropagation. We hit the memory wall.
+    Gradients are computed by backpropagation. We use backpropagation daily.
+    Backpropagation needs memory.
     ```
 
     ## Options
@@ -160,30 +179,32 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
       always reported.
 
     ## Fix safety
-    Unsafe (applied with ``--fix --unsafe-fixes``, after review): a variant can be
-    deliberate, in a quotation or a product's name.  Only the matched span is replaced by
-    the canonical form (plural or possessive ending kept, a sentence-initial capital
-    kept).  In grid and simple tables, whose columns are aligned by position, a
-    replacement of another length is not offered.
+    Unsafe (applied with `--unsafe-fixes`): a term replacement changes the words, so it
+    needs review.  Only the matched span is replaced by the canonical form (plural or
+    possessive ending kept, a sentence-initial capital kept), and only in running
+    prose, footnotes, list items, definitions and table body cells — never in headings,
+    captions, alt text, table header rows or link text.  No fix is offered towards a
+    spelling that neither the book nor the glossary uses, nor, in grid and simple
+    tables (columns aligned by position), a replacement of another length.
     """
     flag_modifiers = options.get("flag-hyphenated-modifiers", False)
+    usage = term_usage(project)
     seen: set[tuple[str, int]] = set()
-    for occurrence in term_usage(project).occurrences:
+    for occurrence in usage.occurrences:
         m = occurrence.match
-        if m.kind not in ("variant", "case") or not m.needs_fix:
+        if m.kind not in ("variant", "case") or not m.needs_fix or occurrence.in_glossary:
             continue
         where = (occurrence.doc.path, m.start)
         if where in seen:
             continue
         seen.add(where)
-        if m.kind == "variant" and not flag_modifiers and _hyphenated_modifier(occurrence):
-            continue
-        span = occurrence.span
-        fix = None
-        if _fix_keeps_layout(occurrence):
-            fix = Fix(f"Replace `{m.text}` with `{m.replacement}`", span.path, span.line, span.column,
-                      span.end_line, span.end_column, m.replacement, safe=False)
-        yield Violation(span, _gls001_message(occurrence), subject=m.entry.term, fix=fix)
+        if m.kind == "variant":
+            if m.named or usage.spelling(m.entry).dominant() is not None:
+                continue
+            if not flag_modifiers and _hyphenated_modifier(occurrence):
+                continue
+        yield Violation(occurrence.span, _gls001_message(occurrence), subject=m.entry.term,
+                        fix=_term_fix(occurrence, usage))
 
 
 # --------------------------------------------------------------------------------------
@@ -191,83 +212,51 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
 # --------------------------------------------------------------------------------------
 
 
-@rule("GLS002", "conflicting-glossary-entries", "error", tags=_TAGS, needs=_NEEDS)
+@rule("GLS002", "conflicting-glossary-entries", "error")
 def conflicting_glossary_entries(project: Project, options: dict) -> Iterator[Violation]:
     """One term defined more than once across the glossary sources.
 
     ## What it does
-    Reports every entry whose term (compared case-insensitively, with runs of spaces and
-    underscores as one space) was already defined earlier in the glossary sources (in
-    the configured order; within a file, in file order) — in the same file or another.
-    The finding is an error when the definitions differ (after removing Markdown markup,
-    curly quotes and whitespace differences) and info when they are the same text.  It
-    points at the later entry and names the earlier one.
+    Reports each term (compared case-insensitively, with runs of spaces and
+    underscores as one space; "keyword spotting (kws)" is the term "keyword spotting")
+    that is an entry more than once in the glossary sources — in one file or several —
+    once, at its first definition (in the configured order; within a file, in file
+    order), listing where the others are.  The finding is an error when the
+    definitions differ (after removing Markdown markup, curly quotes and whitespace
+    differences) and info when they are all the same text.  A glossary page generated
+    from the sources (MLSysBook's back-matter glossary) or a merged volume glossary is
+    not a source and never counts; `mlsys-lint audit glossary` shows the definitions
+    side by side.
 
     ## Why is this bad?
     Two definitions of one term drift apart: the chapter glossary says one thing, the
     back-matter glossary another, and a tool that merges them keeps only one.
 
     ## Example
-    ```{.yaml filename=".mlsys-lint.yml"}
-    glossary:
-      sources: [glossary.yml, style/terms.yml]
-    ```
-
-    ```{.yaml filename="glossary.yml"}
+    ```yaml filename="glossary.yml"
     quantization: Storing weights with fewer bits.
-    ```
-
-    ```{.yaml filename="style/terms.yml"}
-    terms:
-      - term: quantization
-        definition: Mapping a continuous range onto discrete levels.
-    ```
-
-    ```markdown
-    Quantization shrinks a model.
+    quantization (q): Mapping a continuous range onto discrete levels.
     ```
 
     ## Use instead
-    Keep one definition (or make both the same text and remove one):
-
-    ```{.yaml filename=".mlsys-lint.yml"}
-    glossary:
-      sources: [glossary.yml, style/terms.yml]
-    ```
-
-    ```{.yaml filename="glossary.yml"}
+    ```yaml filename="glossary.yml"
     quantization: Storing weights with fewer bits.
-    ```
-
-    ```{.yaml filename="style/terms.yml"}
-    terms:
-      - term: pruning
-        definition: Removing weights that contribute little.
-    ```
-
-    ```markdown
-    Quantization shrinks a model; so does pruning.
     ```
     """
     glossary = project_glossary(project)
     for conflict in glossary.conflicts():
         first = conflict.entries[0]
-        earlier: list[Entry] = [first]
-        for entry in conflict.entries[1:]:
-            text = normalize_definition(entry.definition)
-            other = next((e for e in earlier if normalize_definition(e.definition)
-                          and text and normalize_definition(e.definition) != text), None)
-            earlier.append(entry)
-            span = glossary.span_of(entry)
-            if other is not None:
-                message = (f"glossary term `{entry.term}` is defined again with a different definition "
-                           f"(first defined at {_at(project, other.path, other.line)})")
-                yield Violation(span, message, subject=first.term)
-            else:
-                how = "the same definition" if text else "no definition"
-                message = (f"glossary term `{entry.term}` is defined again with {how} "
-                           f"(first defined at {_at(project, first.path, first.line)}); remove one")
-                yield Violation(span, message, subject=first.term, severity=Severity.INFO)
+        others = ", ".join(_at(project, e.path, e.line) for e in conflict.entries[1:])
+        times = len(conflict.entries)
+        if conflict.differ:
+            message = (f"glossary term `{first.term}` is defined {times} times with different definitions; "
+                       f"also at {others}")
+            yield Violation(glossary.span_of(first), message, subject=first.term)
+        else:
+            texts = {normalize_definition(d.text) for d in conflict.definitions} - {""}
+            how = "the same definition" if texts else "no definition"
+            message = f"glossary term `{first.term}` is defined {times} times with {how}; also at {others}; keep one"
+            yield Violation(glossary.span_of(first), message, subject=first.term, severity=Severity.INFO)
 
 
 # --------------------------------------------------------------------------------------
@@ -302,8 +291,6 @@ def _anchor_hint(glossary: ProjectGlossary, project: Project, target: str, ancho
     "GLS003",
     "unknown-glossary-term",
     "error",
-    tags=_TAGS,
-    needs=_NEEDS,
     options=[
         Option("warn-any-non-html", bool, False,
                "Report glossary shortcodes whenever the project also builds a non-HTML format "
@@ -329,27 +316,12 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
     link to a missing anchor lands at the top of the glossary page.
 
     ## Example
-    ```{.yaml filename="glossary.yml"}
-    pruning: Removing weights that contribute little.
-    ```
-
     ```markdown
-    Removing whole rows, known as {{< glossary "structured pruning" >}}, is a kind of
-    {{< glossary pruning >}}.
+    Removing whole rows, known as {{< glossary "structured pruning" >}}, …
     ```
 
     ## Use instead
-    Add the term to `glossary.yml` (or fix its spelling):
-
-    ```{.yaml filename="glossary.yml"}
-    pruning: Removing weights that contribute little.
-    structured pruning: Removing whole rows, columns or channels.
-    ```
-
-    ```markdown
-    Removing whole rows, known as {{< glossary "structured pruning" >}}, is a kind of
-    {{< glossary pruning >}}.
-    ```
+    Add the term to `glossary.yml` (or fix its spelling).
 
     ## Options
     - `warn-any-non-html` (bool, default false): also warn when the project builds HTML
@@ -408,7 +380,7 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
 # --------------------------------------------------------------------------------------
 
 
-@rule("GLS004", "unused-glossary-entry", "info", tags=_TAGS, needs=_NEEDS)
+@rule("GLS004", "unused-glossary-entry", "info")
 def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation]:
     """A glossary entry the manuscript never uses.
 
@@ -423,25 +395,13 @@ def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation
     a rename (and then the new name is missing from the glossary).
 
     ## Example
-    ```{.yaml filename="glossary.yml"}
+    ```yaml
     gradient checkpointing: Saving memory by recomputing activations.
     ```
-
-    ```markdown
-    Training saves memory by recomputing activations in the backward pass.
-    ```
+    (and no chapter mentions gradient checkpointing)
 
     ## Use instead
-    Remove the entry, or use the term where the idea is discussed:
-
-    ```{.yaml filename="glossary.yml"}
-    gradient checkpointing: Saving memory by recomputing activations.
-    ```
-
-    ```markdown
-    Training saves memory by recomputing activations in the backward pass
-    (gradient checkpointing).
-    ```
+    Remove the entry, or use the term where the idea is discussed.
     """
     glossary = project_glossary(project)
     usage = term_usage(project)
@@ -514,8 +474,6 @@ def _acronym(entry: Entry) -> _Acronym | None:
     "GLS005",
     "acronym-not-expanded",
     "warning",
-    tags=_TAGS,
-    needs=_NEEDS,
     options=[
         Option("per-chapter", bool, False, "Expect each acronym to be expanded at its first use in every chapter."),
         Option("exempt", list, [], "Acronyms that need no expansion (e.g. [CPU, GPU, JSON])."),
@@ -539,27 +497,13 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
     A reader who meets "TPU" before "tensor processing unit (TPU)" has to guess.
 
     ## Example
-    ```{.yaml filename="glossary.yml"}
-    terms:
-      - term: TPU
-        expansion: tensor processing unit
-    ```
-
     ```markdown
-    Google's TPU was one of the first such chips. The tensor processing unit (TPU)
-    multiplies matrices in a systolic array.
+    Google's TPU was one of the first such chips.  …  The tensor processing unit (TPU) …
     ```
 
     ## Use instead
-    ```{.yaml filename="glossary.yml"}
-    terms:
-      - term: TPU
-        expansion: tensor processing unit
-    ```
-
     ```markdown
-    Google's tensor processing unit (TPU) was one of the first such chips. The TPU
-    multiplies matrices in a systolic array.
+    Google's tensor processing unit (TPU) was one of the first such chips.
     ```
 
     ## Options
@@ -601,9 +545,35 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
             message = (f"acronym `{written}` is used before it is expanded; its first expansion comes later, "
                        f"at {_at(project, later.doc.path, later.span.line)}")
         else:
+            long_form, short = _established(acronym, usage.uses(acronym.entry))
             message = (f"acronym `{written}` is never expanded{' in this chapter' if per_unit else ''}; write "
-                       f"\"{acronym.expansions[0]} ({acronym.name})\" at its first use")
+                       f"\"{long_form} ({short})\" at its first use")
         yield Violation(first.span, message, subject=acronym.name)
+
+
+def _established(acronym: _Acronym, uses: list[Occurrence]) -> tuple[str, str]:
+    """The expansion and the acronym as the book writes them most often ("Hadoop
+    Distributed File System", "KWS"), else as the glossary does (an acronym of a
+    lower-case source in capitals); a capital the first word takes at the start of a
+    sentence does not count when the book also writes it in lower case."""
+    expansions = {normalize_term(e) for e in acronym.expansions}
+    long_forms: dict[str, int] = {}
+    shorts: dict[str, int] = {}
+    for occurrence in uses:
+        m = occurrence.match
+        if occurrence.in_glossary:
+            continue
+        if acronym.short_use(m.text):
+            shorts[m.stem] = shorts.get(m.stem, 0) + 1
+        elif normalize_term(m.form) in expansions and m.kind != "variant":
+            long_forms[m.stem] = long_forms.get(m.stem, 0) + 1
+    for written in list(long_forms):
+        lower = written[:1].lower() + written[1:]
+        if lower != written and lower in long_forms:
+            long_forms[lower] += long_forms.pop(written)
+    long_form = max(long_forms, key=lambda w: (long_forms[w], w == w.lower())) if long_forms else acronym.expansions[0]
+    short = max(shorts, key=lambda w: (shorts[w], w.isupper())) if shorts else acronym.name
+    return long_form, short.rstrip("s") if short.endswith("s") and short[:-1] in acronym.shorts else short
 
 
 def _classify(acronym: _Acronym, occurrence: Occurrence) -> str:
@@ -640,8 +610,6 @@ def _first_intro_after(acronym: _Acronym, first: Occurrence, uses: list[Occurren
     "GLS006",
     "term-used-before-definition",
     "info",
-    tags=_TAGS,
-    needs=_NEEDS,
     options=[Option("ignore", list, [], "Glossary terms never reported (e.g. everyday words such as training).")],
 )
 def term_used_before_definition(project: Project, options: dict) -> Iterator[Violation]:
@@ -658,58 +626,12 @@ def term_used_before_definition(project: Project, options: dict) -> Iterator[Vio
     The reader meets the term chapters before it is explained.
 
     ## Example
-    The introduction mentions a systolic array, which the hardware chapter defines:
-
-    ```{.yaml filename="_quarto.yml"}
-    project:
-      type: book
-    book:
-      chapters: [intro.qmd, hardware.qmd]
-    ```
-
-    ```{.yaml filename="glossary.yml"}
-    systolic array: A grid of processing elements that pass data to their neighbours.
-    ```
-
-    ```{.markdown filename="intro.qmd"}
-    # Introduction
-
-    Accelerators multiply matrices in a systolic array.
-    ```
-
-    ```{.markdown filename="hardware.qmd"}
-    # Hardware
-
-    A **systolic array** is a grid of processing elements.
-    ```
+    Chapter 1 mentions "a systolic array", which `hardware_glossary.json` defines for
+    chapter 4.
 
     ## Use instead
-    Explain the term at its first use, or move the definition to the earlier chapter
-    (its chapter glossary, or its bold first definition):
-
-    ```{.yaml filename="_quarto.yml"}
-    project:
-      type: book
-    book:
-      chapters: [intro.qmd, hardware.qmd]
-    ```
-
-    ```{.yaml filename="glossary.yml"}
-    systolic array: A grid of processing elements that pass data to their neighbours.
-    ```
-
-    ```{.markdown filename="intro.qmd"}
-    # Introduction
-
-    Accelerators multiply matrices in a **systolic array**, a grid of processing
-    elements.
-    ```
-
-    ```{.markdown filename="hardware.qmd"}
-    # Hardware
-
-    The systolic array passes data between neighbours.
-    ```
+    Explain the term at its first use (or point forward: "a systolic array (see
+    @sec-hardware)"), or move the definition to the earlier chapter's glossary.
 
     ## Options
     - `ignore` (list of terms, default []): terms never reported, compared as glossary
@@ -754,6 +676,65 @@ def term_used_before_definition(project: Project, options: dict) -> Iterator[Vio
             yield Violation(occurrence.span, message, subject=occurrence.entry.term)
 
 
+# --------------------------------------------------------------------------------------
+# GLS007
+# --------------------------------------------------------------------------------------
+
+
+@rule("GLS007", "glossary-spelling-unused", "warning")
+def glossary_spelling_unused(project: Project, options: dict) -> Iterator[Violation]:
+    """A glossary spelling the book does not use, while it consistently writes another.
+
+    ## What it does
+    Counts how the manuscript (outside glossary pages) writes each glossary term: the
+    glossary's spelling, in any case, against each hyphen, space or joined spelling
+    ("co-design", "co design", "codesign"), plurals and possessives included.  When
+    one other spelling makes up at least 80% of at least three uses, the glossary's
+    spelling is rare or absent: the finding is on the glossary entry, and GLS001 does
+    not report the uses in prose.  Declared variants (`variants:`/`forbidden:`) never
+    win: the glossary says they are wrong.
+
+    ## Why is this bad?
+    The glossary is what drifted: "fixing" 57 consistent uses to a spelling the book
+    never uses would damage the prose; the glossary entry should follow the book.
+
+    ## Example
+    ```yaml filename="glossary.yml"
+    co design: Designing hardware and software together.
+    ```
+
+    ```markdown filename="index.qmd"
+    Hardware co-design matters; co-design needs both teams. We teach co-design.
+    ```
+
+    ## Use instead
+    ```yaml filename="glossary.yml"
+    co-design: Designing hardware and software together.
+    ```
+
+    ```markdown filename="index.qmd"
+    Hardware co-design matters; co-design needs both teams. We teach co-design.
+    ```
+    """
+    glossary = project_glossary(project)
+    usage = term_usage(project)
+    for entry in glossary.terms:
+        spelling = usage.spelling(entry)
+        dominant = spelling.dominant()
+        if dominant is None:
+            continue
+        shown, count = dominant
+        own = spelling.counts.get(spelling.glossary, 0)
+        also = f"`{entry.term}` {_times(own)}" if own else f"never `{entry.term}`"
+        message = (f"the glossary writes `{entry.term}`; the text writes `{shown}` {_times(count)} "
+                   f"and {also}: write the glossary entry as the book does")
+        yield Violation(glossary.span_of(entry), message, subject=entry.term)
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
 RULES = [
     non_canonical_term,
     conflicting_glossary_entries,
@@ -761,4 +742,5 @@ RULES = [
     unused_glossary_entry,
     acronym_not_expanded,
     term_used_before_definition,
+    glossary_spelling_unused,
 ]

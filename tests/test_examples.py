@@ -49,8 +49,9 @@ EXPECTED = {
     ("FN002", "tools.qmd", 49),
     ("FN006", "tools.qmd", 52),
     ("MSL002", "tools.qmd", 64),
-    ("GLS002", "style/terms.yml", 17),
+    ("GLS002", "glossary.yml", 1),
     ("GLS004", "glossary.yml", 15),
+    ("GLS007", "glossary.yml", 18),
 }
 
 
