@@ -1,28 +1,31 @@
 """The glossary audit: every glossary term with its definitions, uses, variants and findings.
 
-`glossary_audit` lints with the rules tagged ``glossary`` (no rule logic lives here) and lays
-the glossary out term by term: its definition(s) and where each is written, the chapter
-that defines it, its first use in reading order, its number of uses per chapter, the
-variant spellings found in the text, whether its definitions conflict, and the findings of the
-glossary rules about it.  `render_markdown` and `render_html` turn that into a review sheet;
-the HTML is one self-contained page (inline CSS, no scripts, no network).
+`glossary_audit` runs the engine with the GLS rules (no rule logic lives here) and lays
+the glossary out term by term, alphabetically: its definition(s) and where each is
+written (side by side when they conflict), the chapter that defines it, its first use
+in reading order, its number of uses per chapter, the variant spellings found in the
+text, whether the book writes it with another spelling than the glossary's (GLS007),
+whether its definitions conflict, and the GLS findings about it.  Generated glossary
+pages (rendered from the sources) are listed once, as such.  `render_markdown` and
+`render_html` turn that into a review sheet; the HTML is one self-contained page
+(inline CSS, no scripts, no network) that fits a 1,300-pixel window.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field, replace
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlsys_lint.config import Settings
-from mlsys_lint.files import relative
 from mlsys_lint.glossary import normalize_definition
 from mlsys_lint.model import Diagnostic
 from mlsys_lint.project import Project
 from mlsys_lint.term_usage import term_usage
 from mlsys_lint.terms import ProjectGlossary, project_glossary
 
-AUDIT_TAGS = ("glossary",)
+AUDIT_SELECT = ["GLS"]
 
 
 @dataclass
@@ -45,6 +48,7 @@ class TermRow:
     uses: dict[str, int] = field(default_factory=dict)
     variants: dict[str, int] = field(default_factory=dict)
     conflict: str | None = None
+    spelling: str | None = None
     findings: list[str] = field(default_factory=list)
 
     @property
@@ -62,22 +66,24 @@ class GlossaryReport:
     terms: list[TermRow]
     other: list[str] = field(default_factory=list)
     codes: dict[str, int] = field(default_factory=dict)
+    generated: list[str] = field(default_factory=list)
 
 
 def glossary_audit(paths: list[Path], settings: Settings, base: Path | None = None) -> list[GlossaryReport]:
-    """Lint `paths` with the glossary rules and build one report per project."""
-    from mlsys_lint.api import lint
+    """Lint `paths` with the GLS rules and build one report per project."""
+    from mlsys_lint.engine import Engine, load_rules, select_rules
 
-    result = lint(paths or [base or Path.cwd()], config=replace(settings, extend_select=[]),
-                  select=[f"tag:{tag}" for tag in AUDIT_TAGS])
+    settings.select = list(AUDIT_SELECT)
+    settings.extend_select = []
+    engine = Engine(settings, select_rules(load_rules(), settings), base=base)
+    result = engine.run(paths)
     base = base or Path.cwd()
-    diagnostics = result.located()
     reports = []
     for project in result.projects:
         glossary = project_glossary(project)
         if not glossary and not any(r.form != "link" for r in term_usage(project).refs):
             continue
-        mine = [d for d in diagnostics if _belongs(project, glossary, d)]
+        mine = [d for d in result.diagnostics if _belongs(project, glossary, d)]
         reports.append(build_report(project, mine, base))
     return reports
 
@@ -85,6 +91,13 @@ def glossary_audit(paths: list[Path], settings: Settings, base: Path | None = No
 def _belongs(project: Project, glossary: ProjectGlossary, diagnostic: Diagnostic) -> bool:
     path = diagnostic.span.path
     return path in project.documents or path in glossary.files
+
+
+def _display(path: str, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base).replace(os.sep, "/")
+    except ValueError:
+        return path
 
 
 def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) -> GlossaryReport:
@@ -108,10 +121,10 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
             if occurrence.in_glossary or where in seen:
                 continue
             seen.add(where)
-            chapter = relative(unit_path[occurrence.unit.index], base)
+            chapter = _display(unit_path[occurrence.unit.index], base)
             uses[chapter] = uses.get(chapter, 0) + 1
             if first is None:
-                first = f"{relative(occurrence.doc.path, base)}:{occurrence.span.line}"
+                first = f"{_display(occurrence.doc.path, base)}:{occurrence.span.line}"
                 first_key = occurrence.key
             if occurrence.match.kind in ("variant", "case") and occurrence.match.needs_fix:
                 variants[occurrence.match.text] = variants.get(occurrence.match.text, 0) + 1
@@ -120,11 +133,14 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
                 if ref.form == "link" and any(path == ref.doc.path and ref.start <= start < ref.end
                                               for path, start in seen):
                     continue  # the link text is the term, counted already
-                chapter = relative(unit_path[ref.unit.index], base)
+                chapter = _display(unit_path[ref.unit.index], base)
                 uses[chapter] = uses.get(chapter, 0) + 1
                 if first_key is None or ref.key < first_key:
-                    first = f"{relative(ref.doc.path, base)}:{ref.span.line}"
+                    first = f"{_display(ref.doc.path, base)}:{ref.span.line}"
                     first_key = ref.key
+        dominant = usage.spelling(entry).dominant()
+        spelling = (f"the text writes `{dominant[0]}` {dominant[1]} times, the glossary `{entry.term}`"
+                    if dominant else None)
         conflict = conflicts.get(entry.key)
         conflict_text = None
         if conflict is not None:
@@ -135,33 +151,36 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
         findings = []
         for d in by_subject.get(entry.term.lower(), []):
             claimed.add(id(d))
-            findings.append(f"{d.code} {relative(d.span.path, base)}:{d.span.line}: {d.message}")
+            findings.append(f"{d.code} {_display(d.span.path, base)}:{d.span.line}: {d.message}")
         rows.append(TermRow(
             term=entry.term,
             aliases=list(entry.aliases),
             expansions=entry.expansions,
-            definitions=[DefinitionRow(d.text, f"{relative(d.path, base)}:{d.line}") for d in entry.definitions],
-            defined_in=[f"{relative(p, base)}:{line}" for p, line in entry.sources],
-            chapter=", ".join(relative(c, base) for c in chapters) or None,
+            definitions=[DefinitionRow(d.text, f"{_display(d.path, base)}:{d.line}") for d in entry.definitions],
+            defined_in=[f"{_display(p, base)}:{line}" for p, line in entry.sources],
+            chapter=", ".join(_display(c, base) for c in chapters) or None,
             first_use=first,
             uses=uses,
             variants=variants,
             conflict=conflict_text,
+            spelling=spelling,
             findings=findings,
         ))
-    other = [f"{d.code} {relative(d.span.path, base)}:{d.span.line}: {d.message}"
+    rows.sort(key=lambda row: (row.term.casefold(), row.term))
+    other = [f"{d.code} {_display(d.span.path, base)}:{d.span.line}: {d.message}"
              for d in diagnostics if id(d) not in claimed]
     codes: dict[str, int] = {}
     for d in diagnostics:
         codes[d.code] = codes.get(d.code, 0) + 1
     title = str(project.config.get("book", {}).get("title", "")) if isinstance(project.config.get("book"), dict) else ""
     return GlossaryReport(
-        title=title or relative(str(project.root), base),
-        sources=[relative(s, base) for s in glossary.sources + [c for c in glossary.chapters if c not in glossary.sources]],
-        chapters=[relative(c, base) for c in glossary.chapters],
+        title=title or _display(str(project.root), base),
+        sources=[_display(s, base) for s in glossary.sources + [c for c in glossary.chapters if c not in glossary.sources]],
+        chapters=[_display(c, base) for c in glossary.chapters],
         terms=rows,
         other=other,
         codes=dict(sorted(codes.items())),
+        generated=[f"{_display(path, base)}: {why}" for path, why in glossary.generated.items()],
     )
 
 
@@ -183,13 +202,16 @@ def render_markdown(reports: list[GlossaryReport]) -> str:
                 + (", ".join(f"`{s}`" for s in report.sources) or "none"), ""]
         if report.codes:
             out += ["Findings by rule: " + ", ".join(f"{code} {n}" for code, n in report.codes.items()), ""]
+        if report.generated:
+            out += ["Generated glossary pages (neither sources nor uses):", ""]
+            out += [f"- `{g}`" for g in report.generated] + [""]
         if report.terms:
-            out += ["| Term | Defined in | First use | Uses | Variants found | Conflict |",
-                    "|---|---|---|---:|---|---|"]
+            out += ["| Term | Defined in | First use | Uses | Variants found | Conflict | Spelling |",
+                    "|---|---|---|---:|---|---|---|"]
             for t in report.terms:
                 variants = ", ".join(f"{v} ×{n}" for v, n in t.variants.items())
                 out.append(f"| {_cell(t.term)} | {_cell(', '.join(t.defined_in))} | {t.first_use or '—'} | {t.total} | "
-                           f"{_cell(variants) or '—'} | {t.conflict or '—'} |")
+                           f"{_cell(variants) or '—'} | {t.conflict or '—'} | {_cell(t.spelling or '—')} |")
             out.append("")
         for t in report.terms:
             out += [f"### {t.term}", ""]
@@ -208,6 +230,8 @@ def render_markdown(reports: list[GlossaryReport]) -> str:
                 out.append("- Variants found: " + ", ".join(f"`{v}` ×{n}" for v, n in t.variants.items()))
             if t.conflict:
                 out.append(f"- Conflict: {t.conflict}")
+            if t.spelling:
+                out.append(f"- Spelling unused: {t.spelling}")
             for f in t.findings:
                 out.append(f"- Finding: {f}")
             out.append("")
@@ -217,15 +241,20 @@ def render_markdown(reports: list[GlossaryReport]) -> str:
 
 
 _CSS = """
-body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#fafafa;color:#222}
-main{max-width:72rem;margin:auto;padding:1rem 2rem}
-table{border-collapse:collapse;width:100%;margin:1rem 0;background:#fff}
+*{box-sizing:border-box}
+body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#fafafa;color:#222;overflow-wrap:anywhere}
+main{max-width:78rem;margin:auto;padding:1rem 2rem}
+table{border-collapse:collapse;width:100%;table-layout:fixed;margin:1rem 0;background:#fff}
 th,td{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}
+th.term{width:16%}th.where{width:20%}th.first{width:14%}th.n{width:6%}
 td.n,th.n{text-align:right}
 tr.bad td{background:#fff4f4}
 .meta{color:#666;font-size:.9em}
+.tag{display:inline-block;font-size:.8em;padding:0 .4rem;border-radius:3px;background:#fde8c8;color:#7a4a00}
 article.term{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
 article.flagged{border-left:4px solid #c33}
+.defs{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.5rem 1rem}
+.defs p{margin:.3rem 0}
 .finding{color:#a00}
 code{background:#f0f0f0;padding:0 .2rem;border-radius:3px}
 """
@@ -246,12 +275,18 @@ def render_html(reports: list[GlossaryReport]) -> str:
         if report.codes:
             parts.append('<p class="meta">Findings by rule: '
                          + ", ".join(f"<code>{e(c)}</code> {n}" for c, n in report.codes.items()) + "</p>")
-        parts.append('<table><thead><tr><th>Term</th><th>Defined in</th><th>First use</th><th class="n">Uses</th>'
-                     "<th>Variants found</th><th>Conflict</th></tr></thead><tbody>")
+        if report.generated:
+            parts.append('<p class="meta" id="generated"><span class="tag">generated</span> Glossary pages rendered '
+                         "from the sources (neither sources nor uses): "
+                         + ", ".join(f"<code>{e(g)}</code>" for g in report.generated) + "</p>")
+        parts.append('<table id="terms"><thead><tr><th class="term">Term</th><th class="where">Defined in</th>'
+                     '<th class="first">First use</th><th class="n">Uses</th><th>Variants found</th><th>Conflict</th>'
+                     "</tr></thead><tbody>")
         for index, t in enumerate(report.terms):
             css = ' class="bad"' if t.findings else ""
             variants = ", ".join(f"{e(v)} ×{n}" for v, n in t.variants.items()) or "—"
-            parts.append(f'<tr{css}><td><a href="#t{number}-{index}">{e(t.term)}</a></td>'
+            tag = ' <span class="tag">spelling unused</span>' if t.spelling else ""
+            parts.append(f'<tr{css}><td><a href="#t{number}-{index}">{e(t.term)}</a>{tag}</td>'
                          f"<td>{e(', '.join(t.defined_in))}</td><td>{e(t.first_use or '—')}</td>"
                          f'<td class="n">{t.total}</td><td>{variants}</td><td>{e(t.conflict or "—")}</td></tr>')
         parts.append("</tbody></table>")
@@ -262,9 +297,11 @@ def render_html(reports: list[GlossaryReport]) -> str:
                 rows.append(f"<p><b>Aliases:</b> {e(', '.join(t.aliases))}</p>")
             if t.expansions:
                 rows.append(f"<p><b>Expansion:</b> {e('; '.join(t.expansions))}</p>")
+            rows.append('<div class="defs">')
             for d in t.definitions:
                 rows.append(f'<p><b>Definition</b> <span class="meta">{e(d.location)}</span>: '
                             f"{e(' '.join(d.text.split())) or '<i>(empty)</i>'}</p>")
+            rows.append("</div>")
             if t.chapter:
                 rows.append(f"<p><b>Chapter glossary of:</b> {e(t.chapter)}</p>")
             rows.append(f"<p><b>First use:</b> {e(t.first_use or 'never used')}</p>")
@@ -276,6 +313,8 @@ def render_html(reports: list[GlossaryReport]) -> str:
                             + ", ".join(f"<code>{e(v)}</code> ×{n}" for v, n in t.variants.items()) + "</p>")
             if t.conflict:
                 rows.append(f'<p class="finding"><b>Conflict:</b> {e(t.conflict)}</p>')
+            if t.spelling:
+                rows.append(f'<p class="finding"><b>Spelling unused:</b> {e(t.spelling)}</p>')
             rows += [f'<p class="finding">{e(f)}</p>' for f in t.findings]
             rows.append("</article>")
             parts.append("".join(rows))

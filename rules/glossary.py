@@ -96,8 +96,17 @@ def _fix_keeps_layout(occurrence: Occurrence) -> bool:
 
 
 def _in_link(occurrence: Occurrence) -> bool:
+    """Inside a link's or an image's text (an image's text is its alt text or caption)."""
     start, end = occurrence.start, occurrence.end
-    return any(a < end and start < b for a, b, _ in occurrence.doc.links)
+    if any(a < end and start < b for a, b, _ in occurrence.doc.links):
+        return True
+    text = occurrence.doc.source.text
+    line_start = text.rfind("\n", 0, start) + 1
+    opening = text.rfind("![", line_start, start)
+    if opening == -1 or "]" in text[opening:start]:
+        return False
+    closing = text.find("](", end)
+    return closing != -1 and "[" not in text[end:closing] and "\n\n" not in text[end:closing]
 
 
 def _term_fix(occurrence: Occurrence, usage: TermUsage) -> Fix | None:
