@@ -74,7 +74,7 @@ _GAP_MARK = "\x00"
 _GAP_RE = re.compile(r"(?<=[^\W_])[ \-](?=[^\W_])")
 # Not inside a word or an identifier: no letter/digit, "x_", "@", "#", "/", "." before.
 # A hyphen before is let through and judged in Python (only "multi-GPU"-like compounds).
-_LEFT_AFTER_FIRST = r"(?<![^\W_].)(?<!\w_.)(?<![@#/.].)"
+_LEFT = r"(?<![^\W_])(?<!\w_)(?<![@#/.])"
 _SUFFIX = r"(?P<suf>'s|e?s)?"
 _RIGHT = r"(?![^\W_]|_\w|[@#/.']\w)"
 _NO_HYPHEN_AFTER = r"(?!e?s?-\w)"
@@ -230,11 +230,7 @@ class TermMatcher:
             for ch in gkey:
                 node = node.setdefault(ch, {})
             node[""] = compound
-        # The left boundary is checked after the first character (look-behinds one wider),
-        # so that the pattern starts with a set of characters: `re` then skips every
-        # position whose character starts no form instead of trying the trie there.
-        branches = [_ESCAPE[ch] + _LEFT_AFTER_FIRST + _trie_regex(child) for ch, child in sorted(trie.items())]
-        return re.compile("(?:" + "|".join(branches) + ")" + _SUFFIX + _RIGHT)
+        return re.compile(_LEFT + "(?:" + _trie_regex(trie) + ")" + _SUFFIX + _RIGHT)
 
     # ---- matching ----
 
