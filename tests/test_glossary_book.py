@@ -213,3 +213,14 @@ def test_audit_page_fits_a_1300_pixel_window(tmp_path: Path) -> None:
     assert 'class="tag">generated</span>' in dom and 'class="tag">spelling unused</span>' in dom
     terms = re.findall(r'<td><a href="#t1-\d+">([^<]+)</a>', dom)
     assert terms == sorted(terms, key=str.casefold)
+
+
+def test_generated_setting_is_validated() -> None:
+    from mlsys_lint.config import ConfigError, settings_from_mapping
+
+    assert settings_from_mapping({"glossary": {"generated": "a/*.qmd"}}, "x").glossary_generated == ["a/*.qmd"]
+    assert settings_from_mapping({"glossary": {"sources": []}}, "x").glossary_generated is None
+    with pytest.raises(ConfigError, match=r"`glossary`\.generated: expected a list of strings"):
+        settings_from_mapping({"glossary": {"generated": [1]}}, "x")
+    with pytest.raises(ConfigError, match="unknown key `glossary.pages`"):
+        settings_from_mapping({"glossary": {"pages": []}}, "x")
