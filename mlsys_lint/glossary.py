@@ -297,8 +297,9 @@ class Glossary:
         self._by_alias: dict[str, Entry] = {}
         self._loose: dict[str, Entry] = {}
         for entry in self.terms:
-            for alias in entry.aliases:
-                self._by_alias.setdefault(normalize_term(alias), entry)
+            for alias in (*entry.aliases, entry.written):
+                if alias:
+                    self._by_alias.setdefault(normalize_term(alias), entry)
         for entry in self.terms:
             for form in (entry.term, *entry.aliases, *entry.variants):
                 self._loose.setdefault(_loose_key(form), entry)
@@ -314,8 +315,9 @@ class Glossary:
         return bool(self.terms)
 
     def lookup(self, name: str) -> Entry | None:
-        """The (merged) entry whose term — failing that, one of whose aliases — has the
-        same `normalize_term` key as `name`, else None."""
+        """The (merged) entry whose term — failing that, one of whose aliases or the term
+        as its source writes it ("keyword spotting (kws)") — has the same
+        `normalize_term` key as `name`, else None."""
         key = normalize_term(name)
         return self._by_key.get(key) or self._by_alias.get(key)
 

@@ -448,6 +448,8 @@ def test_lookup(glossary):
     assert glossary.lookup("tensorflow").term == "TensorFlow"
     assert glossary.lookup("back-propagation") is None  # a forbidden variant is no name
     assert glossary.lookup("roofline") is None
+    kws = glossary.lookup("keyword spotting")
+    assert glossary.lookup("Keyword Spotting (KWS)") is kws and glossary.lookup("kws") is kws  # as written, acronym
 
 
 def test_suggest(glossary):
