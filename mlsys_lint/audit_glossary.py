@@ -138,7 +138,7 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
                 if first_key is None or ref.key < first_key:
                     first = f"{_display(ref.doc.path, base)}:{ref.span.line}"
                     first_key = ref.key
-        dominant = usage.spelling(entry).dominant()
+        dominant = usage.dominant_spelling(entry)
         spelling = (f"the text writes `{dominant[0]}` {dominant[1]} times, the glossary `{entry.term}`"
                     if dominant else None)
         conflict = conflicts.get(entry.key)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
 from mlsys_lint.glossary import Entry, Glossary, looks_like_acronym, term_skeleton
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TermMatch:
     """A glossary term found in text.
 
@@ -273,18 +272,23 @@ class TermMatcher:
         if pattern is None or not spans:
             return
         runs = _runs(spans)
-        starts = [run[0] for run in runs]
-        folded = _fold(text[: max(run[1] for run in runs)])
+        if not runs:
+            return
+        folded = _fold(text[: runs[-1][1]])
         search = pattern.search
         resolve = self._resolve
+        last = len(runs) - 1
+        at = 0
         pos = runs[0][0]
         while True:
             m = search(folded, pos)
             if m is None:
                 return
-            at = bisect.bisect_right(starts, m.start()) - 1
-            if at < 0 or m.start() >= runs[at][1]:
-                if at + 1 >= len(runs):
+            begin = m.start()
+            while at < last and runs[at + 1][0] <= begin:  # matches come in text order
+                at += 1
+            if begin < runs[at][0] or begin >= runs[at][1]:
+                if at >= last:
                     return
                 pos = runs[at + 1][0]  # between spans: go on at the next one
                 continue

@@ -135,7 +135,7 @@ class TermUsage:
     occurrences: list[Occurrence] = field(default_factory=list)
     refs: list[GlossaryRef] = field(default_factory=list)
     by_entry: dict[int, list[Occurrence]] = field(default_factory=dict)
-    _spellings: dict[int, Spelling] | None = None
+    _spellings: dict[int, Spelling] = field(default_factory=dict)
     _known: set[str] | None = None
 
     def uses(self, entry: Entry) -> list[Occurrence]:
@@ -143,12 +143,17 @@ class TermUsage:
         return self.by_entry.get(id(entry), [])
 
     def spelling(self, entry: Entry) -> Spelling:
-        """How the manuscript writes `entry` (see `Spelling`)."""
-        if self._spellings is None:
-            self._spellings = {}
-            for entry_ in self.glossary.terms:
-                self._spellings[id(entry_)] = _spelling(entry_, self.uses(entry_))
-        return self._spellings.get(id(entry)) or _spelling(entry, [])
+        """How the manuscript writes `entry` (see `Spelling`), counted on first use."""
+        found = self._spellings.get(id(entry))
+        if found is None:
+            found = self._spellings[id(entry)] = _spelling(entry, self.uses(entry))
+        return found
+
+    def dominant_spelling(self, entry: Entry) -> tuple[str, int] | None:
+        """`Spelling.dominant` of `entry`; None at once for a term never written as a variant."""
+        if not any(o.match.kind == "variant" for o in self.uses(entry)):
+            return None
+        return self.spelling(entry).dominant()
 
     def is_known(self, spelling: str) -> bool:
         """Whether the book (outside glossary pages) or the glossary writes `spelling`

@@ -208,7 +208,7 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
             continue
         seen.add(where)
         if m.kind == "variant":
-            if m.named or usage.spelling(m.entry).dominant() is not None:
+            if m.named or usage.dominant_spelling(m.entry) is not None:
                 continue
             if not flag_modifiers and _hyphenated_modifier(occurrence):
                 continue
@@ -728,10 +728,10 @@ def glossary_spelling_unused(project: Project, options: dict) -> Iterator[Violat
     glossary = project_glossary(project)
     usage = term_usage(project)
     for entry in glossary.terms:
-        spelling = usage.spelling(entry)
-        dominant = spelling.dominant()
+        dominant = usage.dominant_spelling(entry)
         if dominant is None:
             continue
+        spelling = usage.spelling(entry)
         shown, count = dominant
         own = spelling.counts.get(spelling.glossary, 0)
         also = f"`{entry.term}` {_times(own)}" if own else f"never `{entry.term}`"
