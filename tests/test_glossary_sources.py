@@ -373,6 +373,18 @@ def test_start_and_end_window(matcher):
     assert found(matcher, "xmemory wall", start=1) == []
 
 
+def test_scan_places_each_match_in_its_innermost_span_and_never_across_spans(matcher):
+    text = "# Memory\nwall and memory wall; alt: memory wall here.\n"
+    heading, paragraph, alt = (2, 8, True), (9, 54, False), (36, 47, False)
+    found_ = [(index, m.start, m.end, m.text) for index, m in matcher.scan(text, [paragraph, heading, alt])]
+    assert found_ == [
+        (1, 2, 8, "Memory"),          # the heading ends before "wall": no "Memory\nwall" across spans
+        (0, 18, 29, "memory wall"),
+        (2, 36, 47, "memory wall"),   # inside the alt text nested in the paragraph
+    ]
+    assert matcher.scan(text, []) == []
+
+
 def test_window_start_is_a_sentence_start(matcher):
     text = "in a caption: Memory wall"
     assert found(matcher, "the Memory wall", start=4) == [(4, 15, "Memory wall", "canonical", "Memory wall")]
