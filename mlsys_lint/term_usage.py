@@ -167,6 +167,31 @@ class TermUsage:
         return _lower_first(spelling) in self._known
 
 
+def book_word_case(project: "Project", words: set[str]) -> dict[str, str]:
+    """How the book's prose writes each of `words` (lower case) in the middle of a
+    sentence most often, for those it writes with a capital there ("hadoop" →
+    "Hadoop"); generated glossary pages and glossary sources aside.  One pass over
+    every document's masked text."""
+    if not words:
+        return {}
+    pattern = re.compile(r"(?:(?<=[^\W\d_] )|(?<=[,;)] ))(" + "|".join(map(re.escape, sorted(words))) + r")\b", re.I)
+    tallies: dict[str, dict[str, int]] = {}
+    generated = project_glossary(project).generated
+    for doc in project.documents.values():
+        if doc.path in generated:
+            continue
+        for m in pattern.finditer(doc.masked):
+            written = m.group(1)
+            counts = tallies.setdefault(written.lower(), {})
+            counts[written] = counts.get(written, 0) + 1
+    cased = {}
+    for word, counts in tallies.items():
+        best = max(counts, key=lambda w: (counts[w], w == word))
+        if best != word:
+            cased[word] = best
+    return cased
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 

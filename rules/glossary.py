@@ -16,7 +16,7 @@ from mlsys_lint.glossary import Entry, normalize_definition, normalize_term
 from mlsys_lint.model import Fix, Severity, Violation
 from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project
-from mlsys_lint.term_usage import Occurrence, TermUsage, term_usage
+from mlsys_lint.term_usage import Occurrence, TermUsage, book_word_case, term_usage
 from mlsys_lint.terms import ProjectGlossary, project_glossary
 
 _HTML = ("html", "revealjs", "dashboard")
@@ -546,24 +546,37 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
         elif kind == "bare" and occurrence.kind != "heading":
             done.add(scope)
             first_bare[scope] = occurrence
+    messages = []
     for scope, first in first_bare.items():
         acronym = acronyms[scope[0]]
         later = _first_intro_after(acronym, first, usage.uses(acronym.entry), per_unit)
-        written = first.match.text
         if later is not None:
-            message = (f"acronym `{written}` is used before it is expanded; its first expansion comes later, "
-                       f"at {_at(project, later.doc.path, later.span.line)}")
+            messages.append((first, acronym, None, f"at {_at(project, later.doc.path, later.span.line)}"))
         else:
             long_form, short = _established(acronym, usage.uses(acronym.entry))
+            messages.append((first, acronym, long_form, short))
+    # A lower-case glossary's expansion the book never writes: its words as the book
+    # writes them elsewhere ("hadoop" → "Hadoop").
+    words = {w for _, a, long_form, _ in messages if long_form is None and not a.entry.preserves_case
+             for w in re.findall(r"[^\W\d_]+", a.expansions[0])}
+    cased = book_word_case(project, words) if words else {}
+    for first, acronym, long_form, tail in messages:
+        written = first.match.text
+        if long_form is None and tail.startswith("at "):
+            message = f"acronym `{written}` is used before it is expanded; its first expansion comes later, {tail}"
+        else:
+            if long_form is None:
+                long_form = re.sub(r"[^\W\d_]+", lambda m: cased.get(m.group(), m.group()), acronym.expansions[0])
             message = (f"acronym `{written}` is never expanded{' in this chapter' if per_unit else ''}; write "
-                       f"\"{long_form} ({short})\" at its first use")
+                       f"\"{long_form} ({tail})\" at its first use")
         yield Violation(first.span, message, subject=acronym.name)
 
 
-def _established(acronym: _Acronym, uses: list[Occurrence]) -> tuple[str, str]:
+def _established(acronym: _Acronym, uses: list[Occurrence]) -> tuple[str | None, str]:
     """The expansion and the acronym as the book writes them most often ("Hadoop
-    Distributed File System", "KWS"), else as the glossary does (an acronym of a
-    lower-case source in capitals); a capital the first word takes at the start of a
+    Distributed File System", "KWS"); the expansion is None when the book never writes
+    it, the acronym as the glossary has it (in capitals from a lower-case source) when
+    the book never writes it either.  A capital the first word takes at the start of a
     sentence does not count when the book also writes it in lower case."""
     expansions = {normalize_term(e) for e in acronym.expansions}
     long_forms: dict[str, int] = {}
@@ -580,7 +593,7 @@ def _established(acronym: _Acronym, uses: list[Occurrence]) -> tuple[str, str]:
         lower = written[:1].lower() + written[1:]
         if lower != written and lower in long_forms:
             long_forms[lower] += long_forms.pop(written)
-    long_form = max(long_forms, key=lambda w: (long_forms[w], w == w.lower())) if long_forms else acronym.expansions[0]
+    long_form = max(long_forms, key=lambda w: (long_forms[w], w == w.lower())) if long_forms else None
     short = max(shorts, key=lambda w: (shorts[w], w.isupper())) if shorts else acronym.name
     return long_form, short.rstrip("s") if short.endswith("s") and short[:-1] in acronym.shorts else short
 

@@ -541,6 +541,20 @@ def test_gls005_exempt_acronyms(tmp_path: Path) -> None:
     assert gls(tmp_path, {"a.qmd": text}, ["GLS005"], terms=ACRONYMS, options=options) == [("GLS005", "a.qmd", 1, 13)]
 
 
+def test_gls005_suggests_the_books_case_for_a_lower_case_glossary(tmp_path: Path) -> None:
+    glossary = json.dumps({"terms": [{"term": "hadoop distributed file system (hdfs)", "definition": "d"},
+                                     {"term": "keyword spotting (kws)", "definition": "k"}]}, indent=2)
+    text = ("We store logs in HDFS and run KWS on them.\n\nThe logs come from Apache Hadoop, which the\n"
+            "team runs. Keyword spotting (KWS) is cheap; keyword spotting is everywhere.\n")
+    result = diagnostics(tmp_path, {"a.qmd": text}, ["GLS005"], terms="terms: []\n",
+                         extra={"a_glossary.json": glossary}, sources=["a_glossary.json"])
+    assert [(d.span.line, d.span.column, d.message) for d in result] == [
+        (1, 18, 'acronym `HDFS` is never expanded; write "Hadoop distributed file system (HDFS)" at its first use'),
+        (1, 31, "acronym `KWS` is used before it is expanded; its first expansion comes later, at a.qmd:4"),
+    ]
+    assert [d.subject for d in result] == ["HDFS", "KWS"]
+
+
 def test_gls005_mlsysbook_parenthesised_terms(tmp_path: Path) -> None:
     glossary = json.dumps({"metadata": {"chapter": "a"}, "terms": [
         {"term": "keyword spotting (kws)", "definition": "k"},
