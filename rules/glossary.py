@@ -170,15 +170,21 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
     different things; the index and search split the term too.
 
     ## Example
-    ```markdown
-    Gradients are computed by back-propagation. We use backpropagation daily.
-    Backpropagation needs memory.
+    ```yaml filename="glossary.yml"
+    mini-batch: A slice of the training data.
+    ```
+
+    ```markdown filename="index.qmd"
+    Each mini batch is small. A mini-batch fits in memory; every mini-batch is shuffled.
     ```
 
     ## Use instead
-    ```markdown
-    Gradients are computed by backpropagation. We use backpropagation daily.
-    Backpropagation needs memory.
+    ```yaml filename="glossary.yml"
+    mini-batch: A slice of the training data.
+    ```
+
+    ```markdown filename="index.qmd"
+    Each mini-batch is small. A mini-batch fits in memory; every mini-batch is shuffled.
     ```
 
     ## Options
