@@ -107,6 +107,10 @@ def _book(tmp_path: Path, chapter: bytes) -> Path:
     return tmp_path / "ch.qmd"
 
 
+# Term replacements are unsafe fixes: once the CLI has --unsafe-fixes, --fix alone skips them.
+UNSAFE = ["--unsafe-fixes"] if any(p.name == "unsafe_fixes" for p in main.commands["check"].params) else []
+
+
 def _run(root: Path, *args: str):
     return CliRunner().invoke(main, ["check", "--no-cache", "--select", "GLS001", "--format", "concise", *args, str(root)])
 
@@ -126,7 +130,7 @@ def test_findings_before_fixing(tmp_path: Path) -> None:
 def test_fix_rewrites_only_the_variant_spans(tmp_path: Path, newline: str, bom: bytes) -> None:
     original = bom + CHAPTER.replace("\n", newline).encode("utf-8")
     path = _book(tmp_path, original)
-    result = _run(tmp_path, "--fix")
+    result = _run(tmp_path, "--fix", *UNSAFE)
     assert result.exit_code == 1, result.output  # the heading and the caption are left to the author
     fixed = path.read_bytes()
     expected = bom + _expected(CHAPTER).replace("\n", newline).encode("utf-8")
@@ -155,7 +159,7 @@ def test_fix_rewrites_only_the_variant_spans(tmp_path: Path, newline: str, bom: 
 
 def test_diff_shows_the_same_changes_without_writing(tmp_path: Path) -> None:
     path = _book(tmp_path, CHAPTER.encode())
-    result = _run(tmp_path, "--diff")
+    result = _run(tmp_path, "--diff", *UNSAFE)
     assert result.exit_code == 1
     assert path.read_text() == CHAPTER
     assert "+Backpropagation computes gradients. We use backpropagation on every mini-batch, and backprop is an alias." \
