@@ -1,6 +1,6 @@
 """The glossary audit: every glossary term with its definitions, uses, variants and findings.
 
-`glossary_audit` runs the engine with the GLS rules (no rule logic lives here) and lays
+`glossary_audit` lints with the rules tagged ``glossary`` (no rule logic lives here) and lays
 the glossary out term by term, alphabetically: its definition(s) and where each is
 written (side by side when they conflict), the chapter that defines it, its first use
 in reading order, its number of uses per chapter, the variant spellings found in the
@@ -14,18 +14,18 @@ pages (rendered from the sources) are listed once, as such.  `render_markdown` a
 from __future__ import annotations
 
 import html
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlsys_lint.config import Settings
+from mlsys_lint.files import relative
 from mlsys_lint.glossary import normalize_definition
 from mlsys_lint.model import Diagnostic
 from mlsys_lint.project import Project
 from mlsys_lint.term_usage import term_usage
 from mlsys_lint.terms import ProjectGlossary, project_glossary
 
-AUDIT_SELECT = ["GLS"]
+AUDIT_TAGS = ("glossary",)
 
 
 @dataclass
@@ -70,20 +70,19 @@ class GlossaryReport:
 
 
 def glossary_audit(paths: list[Path], settings: Settings, base: Path | None = None) -> list[GlossaryReport]:
-    """Lint `paths` with the GLS rules and build one report per project."""
-    from mlsys_lint.engine import Engine, load_rules, select_rules
+    """Lint `paths` with the glossary rules and build one report per project."""
+    from mlsys_lint.api import lint
 
-    settings.select = list(AUDIT_SELECT)
-    settings.extend_select = []
-    engine = Engine(settings, select_rules(load_rules(), settings), base=base)
-    result = engine.run(paths)
+    result = lint(paths or [base or Path.cwd()], config=replace(settings, extend_select=[]),
+                  select=[f"tag:{tag}" for tag in AUDIT_TAGS])
     base = base or Path.cwd()
+    diagnostics = result.located()
     reports = []
     for project in result.projects:
         glossary = project_glossary(project)
         if not glossary and not any(r.form != "link" for r in term_usage(project).refs):
             continue
-        mine = [d for d in result.diagnostics if _belongs(project, glossary, d)]
+        mine = [d for d in diagnostics if _belongs(project, glossary, d)]
         reports.append(build_report(project, mine, base))
     return reports
 
@@ -91,13 +90,6 @@ def glossary_audit(paths: list[Path], settings: Settings, base: Path | None = No
 def _belongs(project: Project, glossary: ProjectGlossary, diagnostic: Diagnostic) -> bool:
     path = diagnostic.span.path
     return path in project.documents or path in glossary.files
-
-
-def _display(path: str, base: Path) -> str:
-    try:
-        return os.path.relpath(path, base).replace(os.sep, "/")
-    except ValueError:
-        return path
 
 
 def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) -> GlossaryReport:
@@ -121,10 +113,10 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
             if occurrence.in_glossary or where in seen:
                 continue
             seen.add(where)
-            chapter = _display(unit_path[occurrence.unit.index], base)
+            chapter = relative(unit_path[occurrence.unit.index], base)
             uses[chapter] = uses.get(chapter, 0) + 1
             if first is None:
-                first = f"{_display(occurrence.doc.path, base)}:{occurrence.span.line}"
+                first = f"{relative(occurrence.doc.path, base)}:{occurrence.span.line}"
                 first_key = occurrence.key
             if occurrence.match.kind in ("variant", "case") and occurrence.match.needs_fix:
                 variants[occurrence.match.text] = variants.get(occurrence.match.text, 0) + 1
@@ -133,10 +125,10 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
                 if ref.form == "link" and any(path == ref.doc.path and ref.start <= start < ref.end
                                               for path, start in seen):
                     continue  # the link text is the term, counted already
-                chapter = _display(unit_path[ref.unit.index], base)
+                chapter = relative(unit_path[ref.unit.index], base)
                 uses[chapter] = uses.get(chapter, 0) + 1
                 if first_key is None or ref.key < first_key:
-                    first = f"{_display(ref.doc.path, base)}:{ref.span.line}"
+                    first = f"{relative(ref.doc.path, base)}:{ref.span.line}"
                     first_key = ref.key
         dominant = usage.dominant_spelling(entry)
         spelling = (f"the text writes `{dominant[0]}` {dominant[1]} times, the glossary `{entry.term}`"
@@ -151,14 +143,14 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
         findings = []
         for d in by_subject.get(entry.term.lower(), []):
             claimed.add(id(d))
-            findings.append(f"{d.code} {_display(d.span.path, base)}:{d.span.line}: {d.message}")
+            findings.append(f"{d.code} {relative(d.span.path, base)}:{d.span.line}: {d.message}")
         rows.append(TermRow(
             term=entry.term,
             aliases=list(entry.aliases),
             expansions=entry.expansions,
-            definitions=[DefinitionRow(d.text, f"{_display(d.path, base)}:{d.line}") for d in entry.definitions],
-            defined_in=[f"{_display(p, base)}:{line}" for p, line in entry.sources],
-            chapter=", ".join(_display(c, base) for c in chapters) or None,
+            definitions=[DefinitionRow(d.text, f"{relative(d.path, base)}:{d.line}") for d in entry.definitions],
+            defined_in=[f"{relative(p, base)}:{line}" for p, line in entry.sources],
+            chapter=", ".join(relative(c, base) for c in chapters) or None,
             first_use=first,
             uses=uses,
             variants=variants,
@@ -167,20 +159,20 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
             findings=findings,
         ))
     rows.sort(key=lambda row: (row.term.casefold(), row.term))
-    other = [f"{d.code} {_display(d.span.path, base)}:{d.span.line}: {d.message}"
+    other = [f"{d.code} {relative(d.span.path, base)}:{d.span.line}: {d.message}"
              for d in diagnostics if id(d) not in claimed]
     codes: dict[str, int] = {}
     for d in diagnostics:
         codes[d.code] = codes.get(d.code, 0) + 1
     title = str(project.config.get("book", {}).get("title", "")) if isinstance(project.config.get("book"), dict) else ""
     return GlossaryReport(
-        title=title or _display(str(project.root), base),
-        sources=[_display(s, base) for s in glossary.sources + [c for c in glossary.chapters if c not in glossary.sources]],
-        chapters=[_display(c, base) for c in glossary.chapters],
+        title=title or relative(str(project.root), base),
+        sources=[relative(s, base) for s in glossary.sources + [c for c in glossary.chapters if c not in glossary.sources]],
+        chapters=[relative(c, base) for c in glossary.chapters],
         terms=rows,
         other=other,
         codes=dict(sorted(codes.items())),
-        generated=[f"{_display(path, base)}: {why}" for path, why in glossary.generated.items()],
+        generated=[f"{relative(path, base)}: {why}" for path, why in glossary.generated.items()],
     )
 
 

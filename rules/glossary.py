@@ -8,10 +8,10 @@ rendered file in reading order with one combined pattern for all terms.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Iterator
 
+from mlsys_lint.files import relative
 from mlsys_lint.glossary import Entry, normalize_definition, normalize_term
 from mlsys_lint.model import Fix, Severity, Violation
 from mlsys_lint.plugin import Option, rule
@@ -20,14 +20,12 @@ from mlsys_lint.term_usage import Occurrence, TermUsage, book_word_case, term_us
 from mlsys_lint.terms import ProjectGlossary, project_glossary
 
 _HTML = ("html", "revealjs", "dashboard")
+_TAGS = ("glossary",)
+_NEEDS = ("glossary",)
 
 
 def _rel(project: Project, path: str) -> str:
-    try:
-        rel = os.path.relpath(path, project.root)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+    return relative(path, project.root, max_up=0)
 
 
 def _at(project: Project, path: str, line: int) -> str:
@@ -138,6 +136,8 @@ def _gls001_message(occurrence: Occurrence) -> str:
     "GLS001",
     "non-canonical-term",
     "warning",
+    tags=_TAGS,
+    needs=_NEEDS,
     fixable=True,
     options=[
         Option("flag-hyphenated-modifiers", bool, False,
@@ -170,20 +170,20 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
     different things; the index and search split the term too.
 
     ## Example
-    ```yaml filename="glossary.yml"
+    ```{.yaml filename="glossary.yml"}
     mini-batch: A slice of the training data.
     ```
 
-    ```markdown filename="index.qmd"
+    ```{.markdown filename="index.qmd"}
     Each mini batch is small. A mini-batch fits in memory; every mini-batch is shuffled.
     ```
 
     ## Use instead
-    ```yaml filename="glossary.yml"
+    ```{.yaml filename="glossary.yml"}
     mini-batch: A slice of the training data.
     ```
 
-    ```markdown filename="index.qmd"
+    ```{.markdown filename="index.qmd"}
     Each mini-batch is small. A mini-batch fits in memory; every mini-batch is shuffled.
     ```
 
@@ -227,7 +227,7 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
 # --------------------------------------------------------------------------------------
 
 
-@rule("GLS002", "conflicting-glossary-entries", "error")
+@rule("GLS002", "conflicting-glossary-entries", "error", tags=_TAGS, needs=_NEEDS)
 def conflicting_glossary_entries(project: Project, options: dict) -> Iterator[Violation]:
     """One term defined more than once across the glossary sources.
 
@@ -248,13 +248,13 @@ def conflicting_glossary_entries(project: Project, options: dict) -> Iterator[Vi
     back-matter glossary another, and a tool that merges them keeps only one.
 
     ## Example
-    ```yaml filename="glossary.yml"
+    ```{.yaml filename="glossary.yml"}
     quantization: Storing weights with fewer bits.
     quantization (q): Mapping a continuous range onto discrete levels.
     ```
 
     ## Use instead
-    ```yaml filename="glossary.yml"
+    ```{.yaml filename="glossary.yml"}
     quantization: Storing weights with fewer bits.
     ```
     """
@@ -306,6 +306,8 @@ def _anchor_hint(glossary: ProjectGlossary, project: Project, target: str, ancho
     "GLS003",
     "unknown-glossary-term",
     "error",
+    tags=_TAGS,
+    needs=_NEEDS,
     options=[
         Option("warn-any-non-html", bool, False,
                "Report glossary shortcodes whenever the project also builds a non-HTML format "
@@ -331,12 +333,27 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
     link to a missing anchor lands at the top of the glossary page.
 
     ## Example
+    ```{.yaml filename="glossary.yml"}
+    pruning: Removing weights that contribute little.
+    ```
+
     ```markdown
-    Removing whole rows, known as {{< glossary "structured pruning" >}}, …
+    Removing whole rows, known as {{< glossary "structured pruning" >}}, is a kind of
+    {{< glossary pruning >}}.
     ```
 
     ## Use instead
-    Add the term to `glossary.yml` (or fix its spelling).
+    Add the term to `glossary.yml` (or fix its spelling):
+
+    ```{.yaml filename="glossary.yml"}
+    pruning: Removing weights that contribute little.
+    structured pruning: Removing whole rows, columns or channels.
+    ```
+
+    ```markdown
+    Removing whole rows, known as {{< glossary "structured pruning" >}}, is a kind of
+    {{< glossary pruning >}}.
+    ```
 
     ## Options
     - `warn-any-non-html` (bool, default false): also warn when the project builds HTML
@@ -395,7 +412,7 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
 # --------------------------------------------------------------------------------------
 
 
-@rule("GLS004", "unused-glossary-entry", "info")
+@rule("GLS004", "unused-glossary-entry", "info", tags=_TAGS, needs=_NEEDS)
 def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation]:
     """A glossary entry the manuscript never uses.
 
@@ -410,13 +427,25 @@ def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation
     a rename (and then the new name is missing from the glossary).
 
     ## Example
-    ```yaml
+    ```{.yaml filename="glossary.yml"}
     gradient checkpointing: Saving memory by recomputing activations.
     ```
-    (and no chapter mentions gradient checkpointing)
+
+    ```markdown
+    Training saves memory by recomputing activations in the backward pass.
+    ```
 
     ## Use instead
-    Remove the entry, or use the term where the idea is discussed.
+    Remove the entry, or use the term where the idea is discussed:
+
+    ```{.yaml filename="glossary.yml"}
+    gradient checkpointing: Saving memory by recomputing activations.
+    ```
+
+    ```markdown
+    Training saves memory by recomputing activations in the backward pass
+    (gradient checkpointing).
+    ```
     """
     glossary = project_glossary(project)
     usage = term_usage(project)
@@ -489,6 +518,8 @@ def _acronym(entry: Entry) -> _Acronym | None:
     "GLS005",
     "acronym-not-expanded",
     "warning",
+    tags=_TAGS,
+    needs=_NEEDS,
     options=[
         Option("per-chapter", bool, False, "Expect each acronym to be expanded at its first use in every chapter."),
         Option("exempt", list, [], "Acronyms that need no expansion (e.g. [CPU, GPU, JSON])."),
@@ -512,13 +543,27 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
     A reader who meets "TPU" before "tensor processing unit (TPU)" has to guess.
 
     ## Example
+    ```{.yaml filename="glossary.yml"}
+    terms:
+      - term: TPU
+        expansion: tensor processing unit
+    ```
+
     ```markdown
-    Google's TPU was one of the first such chips.  …  The tensor processing unit (TPU) …
+    Google's TPU was one of the first such chips. The tensor processing unit (TPU)
+    multiplies matrices in a systolic array.
     ```
 
     ## Use instead
+    ```{.yaml filename="glossary.yml"}
+    terms:
+      - term: TPU
+        expansion: tensor processing unit
+    ```
+
     ```markdown
-    Google's tensor processing unit (TPU) was one of the first such chips.
+    Google's tensor processing unit (TPU) was one of the first such chips. The TPU
+    multiplies matrices in a systolic array.
     ```
 
     ## Options
@@ -638,6 +683,8 @@ def _first_intro_after(acronym: _Acronym, first: Occurrence, uses: list[Occurren
     "GLS006",
     "term-used-before-definition",
     "info",
+    tags=_TAGS,
+    needs=_NEEDS,
     options=[Option("ignore", list, [], "Glossary terms never reported (e.g. everyday words such as training).")],
 )
 def term_used_before_definition(project: Project, options: dict) -> Iterator[Violation]:
@@ -654,12 +701,58 @@ def term_used_before_definition(project: Project, options: dict) -> Iterator[Vio
     The reader meets the term chapters before it is explained.
 
     ## Example
-    Chapter 1 mentions "a systolic array", which `hardware_glossary.json` defines for
-    chapter 4.
+    The introduction mentions a systolic array, which the hardware chapter defines:
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [intro.qmd, hardware.qmd]
+    ```
+
+    ```{.yaml filename="glossary.yml"}
+    systolic array: A grid of processing elements that pass data to their neighbours.
+    ```
+
+    ```{.markdown filename="intro.qmd"}
+    # Introduction
+
+    Accelerators multiply matrices in a systolic array.
+    ```
+
+    ```{.markdown filename="hardware.qmd"}
+    # Hardware
+
+    A **systolic array** is a grid of processing elements.
+    ```
 
     ## Use instead
-    Explain the term at its first use (or point forward: "a systolic array (see
-    @sec-hardware)"), or move the definition to the earlier chapter's glossary.
+    Explain the term at its first use, or move the definition to the earlier chapter
+    (its chapter glossary, or its bold first definition):
+
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [intro.qmd, hardware.qmd]
+    ```
+
+    ```{.yaml filename="glossary.yml"}
+    systolic array: A grid of processing elements that pass data to their neighbours.
+    ```
+
+    ```{.markdown filename="intro.qmd"}
+    # Introduction
+
+    Accelerators multiply matrices in a **systolic array**, a grid of processing
+    elements.
+    ```
+
+    ```{.markdown filename="hardware.qmd"}
+    # Hardware
+
+    The systolic array passes data between neighbours.
+    ```
 
     ## Options
     - `ignore` (list of terms, default []): terms never reported, compared as glossary
@@ -709,7 +802,7 @@ def term_used_before_definition(project: Project, options: dict) -> Iterator[Vio
 # --------------------------------------------------------------------------------------
 
 
-@rule("GLS007", "glossary-spelling-unused", "warning")
+@rule("GLS007", "glossary-spelling-unused", "warning", tags=_TAGS, needs=_NEEDS)
 def glossary_spelling_unused(project: Project, options: dict) -> Iterator[Violation]:
     """A glossary spelling the book does not use, while it consistently writes another.
 
@@ -727,20 +820,20 @@ def glossary_spelling_unused(project: Project, options: dict) -> Iterator[Violat
     never uses would damage the prose; the glossary entry should follow the book.
 
     ## Example
-    ```yaml filename="glossary.yml"
+    ```{.yaml filename="glossary.yml"}
     co design: Designing hardware and software together.
     ```
 
-    ```markdown filename="index.qmd"
+    ```{.markdown filename="index.qmd"}
     Hardware co-design matters; co-design needs both teams. We teach co-design.
     ```
 
     ## Use instead
-    ```yaml filename="glossary.yml"
+    ```{.yaml filename="glossary.yml"}
     co-design: Designing hardware and software together.
     ```
 
-    ```markdown filename="index.qmd"
+    ```{.markdown filename="index.qmd"}
     Hardware co-design matters; co-design needs both teams. We teach co-design.
     ```
     """

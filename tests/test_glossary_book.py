@@ -144,6 +144,24 @@ def test_fixing_everything_leaves_headings_names_pages_and_structure_alone(tmp_p
     assert left == set()
 
 
+def test_cli_fix_with_unsafe_fixes_matches_and_plain_fix_changes_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mlsys_lint.cli import main
+
+    reviewed = _copy(tmp_path / "a")
+    _apply_all(reviewed)
+    root = _copy(tmp_path / "b")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    plain = CliRunner().invoke(main, ["check", "--no-cache", "--select", "GLS", "--fix", str(root)])
+    assert plain.exit_code == 1
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before  # term fixes are all unsafe
+    unsafe = CliRunner().invoke(main, ["check", "--no-cache", "--select", "GLS", "--fix", "--unsafe-fixes", str(root)])
+    assert unsafe.exit_code == 1, unsafe.output  # headings, captions, GLS002/5/6/7 are left to the author
+    for path in (HARDWARE, SERVING, PAGE):
+        assert (root / path).read_text(encoding="utf-8") == (reviewed / path).read_text(encoding="utf-8")
+
+
 def test_the_generated_page_is_neither_a_source_nor_a_use(tmp_path: Path) -> None:
     from mlsys_lint.engine import Engine, load_rules, select_rules
 

@@ -107,10 +107,6 @@ def _book(tmp_path: Path, chapter: bytes) -> Path:
     return tmp_path / "ch.qmd"
 
 
-# Term replacements are unsafe fixes: once the CLI has --unsafe-fixes, --fix alone skips them.
-UNSAFE = ["--unsafe-fixes"] if any(p.name == "unsafe_fixes" for p in main.commands["check"].params) else []
-
-
 def _run(root: Path, *args: str):
     return CliRunner().invoke(main, ["check", "--no-cache", "--select", "GLS001", "--format", "concise", *args, str(root)])
 
@@ -130,7 +126,7 @@ def test_findings_before_fixing(tmp_path: Path) -> None:
 def test_fix_rewrites_only_the_variant_spans(tmp_path: Path, newline: str, bom: bytes) -> None:
     original = bom + CHAPTER.replace("\n", newline).encode("utf-8")
     path = _book(tmp_path, original)
-    result = _run(tmp_path, "--fix", *UNSAFE)
+    result = _run(tmp_path, "--fix", "--unsafe-fixes")  # term replacements are unsafe fixes
     assert result.exit_code == 1, result.output  # the heading and the caption are left to the author
     fixed = path.read_bytes()
     expected = bom + _expected(CHAPTER).replace("\n", newline).encode("utf-8")
@@ -159,8 +155,17 @@ def test_fix_rewrites_only_the_variant_spans(tmp_path: Path, newline: str, bom: 
 
 def test_diff_shows_the_same_changes_without_writing(tmp_path: Path) -> None:
     path = _book(tmp_path, CHAPTER.encode())
-    result = _run(tmp_path, "--diff", *UNSAFE)
+    result = _run(tmp_path, "--diff", "--unsafe-fixes")
     assert result.exit_code == 1
     assert path.read_text() == CHAPTER
     assert "+Backpropagation computes gradients. We use backpropagation on every mini-batch, and backprop is an alias." \
         in result.output
+
+
+def test_term_replacements_are_unsafe_fixes_left_to_review(tmp_path: Path) -> None:
+    path = _book(tmp_path, CHAPTER.encode())
+    result = _run(tmp_path, "--fix")
+    assert result.exit_code == 1 and path.read_text() == CHAPTER
+    assert "mlsys-lint: 7 unsafe fixes not applied; review them with --diff --unsafe-fixes" in result.output
+    diff = _run(tmp_path, "--diff")
+    assert diff.exit_code == 0 and "mlsys-lint: 7 unsafe fixes not shown (add --unsafe-fixes)" in diff.output
