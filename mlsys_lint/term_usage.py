@@ -169,21 +169,27 @@ class TermUsage:
 
 def book_word_case(project: "Project", words: set[str]) -> dict[str, str]:
     """How the book's prose writes each of `words` (lower case) in the middle of a
-    sentence most often, for those it writes with a capital there ("hadoop" →
-    "Hadoop"); generated glossary pages and glossary sources aside.  One pass over
-    every document's masked text."""
-    if not words:
-        return {}
-    pattern = re.compile(r"(?:(?<=[^\W\d_] )|(?<=[,;)] ))(" + "|".join(map(re.escape, sorted(words))) + r")\b", re.I)
+    sentence (after a letter, a comma, a semicolon or a closing parenthesis and a space)
+    most often, for those it writes with a capital there ("hadoop" → "Hadoop");
+    generated glossary pages aside."""
     tallies: dict[str, dict[str, int]] = {}
     generated = project_glossary(project).generated
     for doc in project.documents.values():
         if doc.path in generated:
             continue
-        for m in pattern.finditer(doc.masked):
-            written = m.group(1)
-            counts = tallies.setdefault(written.lower(), {})
-            counts[written] = counts.get(written, 0) + 1
+        text = doc.masked
+        lowered = text.lower()
+        if len(lowered) != len(text):  # "İ" lower-cases to two characters: offsets would drift
+            continue
+        for word in words:
+            pos = lowered.find(word)
+            while pos != -1:
+                end = pos + len(word)
+                if (pos > 1 and text[pos - 1] == " " and (text[pos - 2].isalpha() or text[pos - 2] in ",;)")
+                        and not (end < len(text) and (text[end].isalnum() or text[end] == "_"))):
+                    counts = tallies.setdefault(word, {})
+                    counts[text[pos:end]] = counts.get(text[pos:end], 0) + 1
+                pos = lowered.find(word, end)
     cased = {}
     for word, counts in tallies.items():
         best = max(counts, key=lambda w: (counts[w], w == word))

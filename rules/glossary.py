@@ -608,7 +608,7 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
             messages.append((first, acronym, long_form, short))
     # A lower-case glossary's expansion the book never writes: its words as the book
     # writes them elsewhere ("hadoop" → "Hadoop").
-    words = {w for _, a, long_form, _ in messages if long_form is None and not a.entry.preserves_case
+    words = {w.lower() for _, a, long_form, _ in messages if long_form is None and not a.entry.preserves_case
              for w in re.findall(r"[^\W\d_]+", a.expansions[0])}
     cased = book_word_case(project, words) if words else {}
     for first, acronym, long_form, tail in messages:
@@ -617,7 +617,8 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
             message = f"acronym `{written}` is used before it is expanded; its first expansion comes later, {tail}"
         else:
             if long_form is None:
-                long_form = re.sub(r"[^\W\d_]+", lambda m: cased.get(m.group(), m.group()), acronym.expansions[0])
+                long_form = re.sub(r"[^\W\d_]+", lambda m: cased.get(m.group().lower(), m.group()),
+                                   acronym.expansions[0])
             message = (f"acronym `{written}` is never expanded{' in this chapter' if per_unit else ''}; write "
                        f"\"{long_form} ({tail})\" at its first use")
         yield Violation(first.span, message, subject=acronym.name)
