@@ -277,34 +277,16 @@ class TermMatcher:
         folded = _fold(text[: runs[-1][1]])
         search = pattern.search
         resolve = self._resolve
-        last = len(runs) - 1
-        at = 0
-        pos = runs[0][0]
-        while True:
-            m = search(folded, pos)
-            if m is None:
-                return
-            begin = m.start()
-            while at < last and runs[at + 1][0] <= begin:  # matches come in text order
-                at += 1
-            if begin < runs[at][0] or begin >= runs[at][1]:
-                if at >= last:
-                    return
-                pos = runs[at + 1][0]  # between spans: go on at the next one
-                continue
-            run_start, run_end, index = runs[at]
-            if m.end() > run_end:
-                m = search(folded, m.start(), run_end)
-                if m is None:
-                    pos = run_end
-                    continue
+        for run_start, run_end, index in runs:  # only prose is searched, never the blanks between
             lo, _, titled = spans[index]
-            found = resolve(text, folded, 0, m, lo, run_end, sentence_start, titled)
-            if found is None:
-                pos = m.start() + 1
-            else:
-                pos = found.end
-                yield index, found
+            pos = run_start
+            while (m := search(folded, pos, run_end)) is not None:
+                found = resolve(text, folded, 0, m, lo, run_end, sentence_start, titled)
+                if found is None:
+                    pos = m.start() + 1
+                else:
+                    pos = found.end
+                    yield index, found
 
     def _resolve(self, text, folded, base, m, lo, hi, sentence_start, heading) -> TermMatch | None:
         fp, fe = m.span()
