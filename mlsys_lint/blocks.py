@@ -95,6 +95,7 @@ class BlockScanner(TableBlocks, NoteBlocks, DivBlocks):
         lines = self.lines
         count = len(lines)
         index = self.front_matter()
+        self.doc.engine = cells.detect_engine(self.doc.front_matter, self.text)
         while index < count:
             line = lines[index]
             stripped = line.strip()

@@ -87,6 +87,35 @@ def classify(info: str) -> FenceInfo:
     return FenceInfo("plain", info.split(" ")[0].lower())
 
 
+_HANDLED_LANGUAGES = {"ojs", "mermaid", "dot", "graphviz", "include"}
+_FIRST_R_CELL = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*\{[ \t]*[rR][ \t,}]", re.M)
+_EXECUTABLE_CELL = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*\{[ \t]*([A-Za-z][\w+\-]*)", re.M)
+
+
+def detect_engine(front_matter: dict[str, Any], text: str) -> str:
+    """The engine Quarto runs a document with: ``knitr``, ``jupyter`` or ``markdown``.
+
+    As quarto-cli's ``markdownExecutionEngine`` (src/execute/engine.ts): an ``engine:`` or
+    an engine's own key (``jupyter:``, ``knitr:``) in the front matter wins; else knitr
+    claims a document with an ``{r}`` cell; else any executable cell other than the
+    handler languages (ojs, mermaid, dot) makes it Jupyter.
+    """
+    declared = front_matter.get("engine")
+    execute = front_matter.get("execute")
+    if declared is None and isinstance(execute, dict):
+        declared = execute.get("engine")
+    if isinstance(declared, str) and declared.lower() in ("knitr", "jupyter", "markdown"):
+        return declared.lower()
+    for engine in ("knitr", "jupyter"):
+        if front_matter.get(engine):
+            return engine
+    if _FIRST_R_CELL.search(text):
+        return "knitr"
+    if any(match.group(1).lower() not in _HANDLED_LANGUAGES for match in _EXECUTABLE_CELL.finditer(text)):
+        return "jupyter"
+    return "markdown"
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when available: 5x faster
     """Safe YAML that accepts knitr's ``!expr`` (and any other tag) as a plain value."""
 
@@ -191,14 +220,69 @@ def read_options(parser: CellReader, first: int, last: int, language: str) -> Pa
         index += 1
     if not parsed.lines:
         return parsed
-    if language == "r" and all(_R_OPTION.match(line.content) or not line.content.strip() for line in parsed.lines):
-        parsed.options = {m.group(1): _r_value(m.group(2)) for m in (_R_OPTION.match(line.content) for line in parsed.lines) if m}
+    if parser.doc.engine == "knitr" and not _YAML_OPTIONS.match(parsed.lines[0].content):
+        parsed.options = csv_options("\n".join(line.content for line in parsed.lines))
         return parsed
     parsed.options = _parse_option_lines(parser, parsed.lines)
     return parsed
 
 
-_R_OPTION = re.compile(r"^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*=[ \t]*(.*?)[ \t]*,?[ \t]*$")
+_YAML_OPTIONS = re.compile(r"^[^ :]+:($|\s)")
+"""xfun::divide_chunk (R/knitr.R, called by knitr's partition_chunk): option lines whose first
+line looks like ``key:`` are YAML; any others are knitr's "CSV" form (``fig.width = 10,``)."""
+_CSV_PART = re.compile(r"""\s*(?:([A-Za-z_.][\w.\-]*)\s*=(?!=)\s*)?(.*)""", re.S)
+
+
+_CSV_LINE = re.compile(r"""^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*=[ \t]*("[^"\n]*"|'[^'\n]*'|[^,\n]*?)[ \t]*,?[ \t]*$""")
+
+
+def csv_options(text: str) -> dict[str, Any]:
+    """knitr's comma-separated options (xfun::csv_options): ``label, fig.cap = "A", echo = FALSE``.
+
+    Values split at commas outside quotes and brackets; a first part without ``=`` is the
+    chunk label. Quoted values are strings, ``TRUE``/``FALSE`` booleans, anything else an
+    R expression (present, not evaluated).
+    """
+    options: dict[str, Any] = {}
+    for position, part in enumerate(_split_arguments(text)):
+        match = _CSV_PART.match(part)
+        key, value = match.group(1), match.group(2).strip()
+        if key is None:
+            if position == 0 and value:
+                options["label"] = value.strip("\"'")
+            continue
+        options[key] = _r_value(value)
+    return options
+
+
+def _split_arguments(text: str) -> list[str]:
+    """`text` split at the commas of an R argument list (not in strings, brackets or parentheses)."""
+    parts, depth, quote, current = [], 0, None, []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote is not None:
+            if char == "\\":
+                current.append(text[index:index + 2])
+                index += 2
+                continue
+            if char == quote:
+                quote = None
+        elif char in "\"'`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth <= 0:
+            parts.append("".join(current))
+            current = []
+            index += 1
+            continue
+        current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return [part for part in parts if part.strip()]
 
 
 def _r_value(value: str) -> Any:
@@ -208,7 +292,7 @@ def _r_value(value: str) -> Any:
     if value in ("FALSE", "F"):
         return False
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
+        return re.sub(r"\s*\n\s*", " ", value[1:-1])
     return Expression(value)
 
 
@@ -245,7 +329,8 @@ def _value_span(parser: CellReader, parsed: ParsedOptions, key: str) -> tuple[in
     """Offsets of the value of option `key` (a block scalar spans its lines)."""
     keys = {key} | {dotted for dotted, dashed in _KNITR_DOTTED.items() if dashed == key}
     for position, line in enumerate(parsed.lines):
-        match = _SIMPLE_OPTION.match(line.content) or re.match(r"^([A-Za-z_][\w.\-]*):[ \t]*(.*?)[ \t]*$", line.content)
+        match = (_SIMPLE_OPTION.match(line.content) or re.match(r"^([A-Za-z_][\w.\-]*):[ \t]*(.*?)[ \t]*$", line.content)
+                 or _CSV_LINE.match(line.content))
         if not match or match.group(1) not in keys:
             continue
         value = match.group(2) or ""
@@ -336,6 +421,10 @@ def build_cell_floats(parser: CellReader, cell: Cell, parsed: ParsedOptions, hea
     if label and _reuses_chunk(parser, cell, parsed, label):
         return
     kind = label.split("-", 1)[0].lower() if label and "-" in label else None
+    if kind not in (None, "fig", "tbl"):
+        kind = "other"  # `{r my-plot, fig.cap="…"}`: a chunk name, still a figure (unlabelled)
+    if not shows_output(options, doc.engine):
+        kind = "none"  # no output, so no figure or table: the label defines nothing to refer to
     form = "diagram" if cell.language in _DIAGRAMS else "cell"
     block = parser.block_index + 1
     condition = parser.condition
@@ -387,7 +476,7 @@ def build_cell_floats(parser: CellReader, cell: Cell, parsed: ParsedOptions, hea
 
     for type_ in ("fig", "tbl"):
         cap_key, subcap_key, alt_key = f"{type_}-cap", f"{type_}-subcap", f"{type_}-alt"
-        is_float = kind == type_ or (cap_key in options and kind is None)
+        is_float = kind == type_ or (cap_key in options and kind in (None, "other"))
         if not is_float:
             continue
         caption_value = options.get(cap_key)
@@ -437,8 +526,10 @@ def build_cell_floats(parser: CellReader, cell: Cell, parsed: ParsedOptions, hea
                           spans.get("label"), "subcap")
         elif options.get(subcap_key) is True and label:
             parent.attributes["subcap"] = "true"
-    if kind not in ("fig", "tbl") and label and spans.get("label"):
-        doc.add_label(label, "cell", spans["label"][0], spans["label"][1], condition, block=block)
+    if kind not in ("fig", "tbl", "none") and label and spans.get("label"):
+        chunk_name = doc.engine == "knitr" and not any(key in options for key in ("fig-cap", "tbl-cap"))
+        doc.add_label(label, "chunk-name" if chunk_name else "cell", spans["label"][0], spans["label"][1],
+                      condition, block=block)
     listing = options.get("lst-label")
     if listing is not None:
         listing = str(listing)
@@ -451,8 +542,22 @@ def build_cell_floats(parser: CellReader, cell: Cell, parsed: ParsedOptions, hea
         if caption is not None and spans.get("lst-label"):
             doc.add_label(listing, "cell", spans["lst-label"][0], spans["lst-label"][1], condition, item.index,
                           block=block)
-    if cell.language not in _DIAGRAMS:
+    if cell.language not in _DIAGRAMS and kind != "none":
         _output_labels(parser, cell, parsed, condition, block)
+
+
+def shows_output(options: dict[str, Any], engine: str) -> bool:
+    """Whether a cell's output reaches the document (so its figures and tables exist).
+
+    ``include: false`` and ``eval: false`` drop it in both engines (Jupyter: ``includeCell``
+    in src/core/jupyter/tags.ts; an unevaluated cell has no outputs); ``output: false`` too
+    (Jupyter ``includeOutput``; knitr: Quarto's ``opts_hooks[["output"]]`` in
+    src/resources/rmd/hooks.R sets ``results = "hide"`` and ``fig.show = "hide"``);
+    ``fig-show: hide`` (``fig.show``) is knitr's alone.
+    """
+    if any(options.get(key) is False for key in ("include", "eval", "output")):
+        return False
+    return not (engine == "knitr" and options.get("fig-show", options.get("fig.show")) == "hide")
 
 
 _CODE_CAPTION = re.compile(r"\bcaption\s*=|\b(?:tab_caption|set_caption)\s*\(")
@@ -524,7 +629,7 @@ def _caption_in_code(parser: CellReader, cell: Cell) -> Text | None:
 
 def _header_value(text: str, value: str, span: tuple[int, int]) -> Any:
     """A chunk-header option value: quoted is a string, anything else an R expression."""
-    return value if span[0] > 0 and text[span[0] - 1] in "\"'" else Expression(value)
+    return value if span[0] > 0 and text[span[0] - 1] in "\"'" else _r_value(value)
 
 
 _OUTPUT_LABEL = re.compile(r"\{#([A-Za-z]+-[\w\-:.]*)[^{}\n]*\}")

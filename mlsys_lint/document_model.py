@@ -82,6 +82,8 @@ class Document:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.front_matter: dict[str, Any] = {}
+        self.engine = "markdown"
+        """How Quarto executes the file: ``knitr``, ``jupyter`` or ``markdown`` (cells.detect_engine)."""
         self.labels: list[Label] = []
         self.references: list[Reference] = []
         self.floats: list[Float] = []

@@ -359,6 +359,7 @@ _CURRENT = _Current()
 
 _DOCUMENT_FIELDS: dict[str, Any] = {
     "front_matter": dict[str, Any],
+    "engine": str,
     "labels": list[model_module.Label],
     "references": list[model_module.Reference],
     "floats": list[model_module.Float],

@@ -307,6 +307,8 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
                 yield Violation(label.span, f"label `{label.id}` has upper-case letters; Quarto labels must be "
                                             f"lower case (use `{valid_label(label.id)}`)", subject=label.id)
         for label in doc.other_ids:
+            if label.form == "chunk-name":  # knitr names every chunk; a name is no attempt at a label
+                continue
             fixed = _joined_label(label.id, types)
             if fixed is not None:
                 yield Violation(label.span, f"`{label.id}` is not a cross-reference label: Quarto needs the type "

@@ -24,7 +24,7 @@ def test_ids_without_a_type_prefix_are_kept_as_other_ids():
     doc = doc_of("## Intro {#intro}\n\n![A.](a.png){#fig_a}\n\n```{r}\n#| label: fig_plot\nplot(1)\n```\n\n"
                  "Text [span]{#note}.\n")
     assert [(label.id, label.type, label.form, *doc.source.position(label.start)) for label in doc.other_ids] == [
-        ("intro", "", "heading", 1, 12), ("fig_a", "", "image", 3, 15), ("fig_plot", "", "cell", 6, 11),
+        ("intro", "", "heading", 1, 12), ("fig_a", "", "image", 3, 15), ("fig_plot", "", "chunk-name", 6, 11),
         ("note", "", "span", 10, 14)]
     assert doc.labels == []
 

@@ -197,11 +197,11 @@ def test_xr003_uppercase_label(tmp_path):
 
 
 def test_xr003_underscore_and_colon_labels(tmp_path):
-    text = ("# T\n\n![A.](a.png){#fig_roofline}\n\n```{r}\n#| label: fig_plot\nplot(1)\n```\n\n"
+    text = ("# T\n\n![A.](a.png){#fig_roofline}\n\n```{r}\n#| label: fig_plot\n#| fig-cap: P.\nplot(1)\n```\n\n"
             "| a |\n|---|\n| 1 |\n\n: T. {#tbl:results}\n")
     root = book(tmp_path, {"index.qmd": text})
     assert xr(root, ("XR003",)) == [("XR003", "index.qmd", 3, 15), ("XR003", "index.qmd", 6, 11),
-                                    ("XR003", "index.qmd", 14, 8)]
+                                    ("XR003", "index.qmd", 15, 8)]
     assert messages(root, ("XR003",))[0] == ("`fig_roofline` is not a cross-reference label: Quarto needs the type "
                                              "and a hyphen (`fig-roofline`)")
 
