@@ -327,6 +327,9 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
     term of that file: the extension reads no other source.  It also warns, once per
     project, when the project builds only formats other than HTML, where the
     extension's shortcode prints nothing and the term disappears from the sentence.
+    When the project holds no glossary source at all (the glossary R package linking
+    to an online glossary), no term can be checked: one note says so and how to name a
+    source.
 
     ## Why is this bad?
     quarto-glossary shows an empty definition for a term it does not know, silently; a
@@ -362,6 +365,9 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
     """
     glossary = project_glossary(project)
     usage = term_usage(project)
+    if not (glossary.sources or glossary.chapters or glossary.quarto_path or len(glossary)):
+        yield from _no_glossary_source(usage.refs)
+        return
     quarto_keys = glossary.quarto_keys
     quarto_name = _rel(project, glossary.quarto_path) if glossary.quarto_path else None
     seen: set[tuple[str, int]] = set()
@@ -405,6 +411,19 @@ def unknown_glossary_term(project: Project, options: dict) -> Iterator[Violation
             message = (f"the project builds {others}, where quarto-glossary's shortcode prints nothing: "
                        f"{count} glossary shortcode{'s' if count != 1 else ''} will vanish from the text")
             yield Violation(shortcodes[0].span, message, subject="glossary", severity=Severity.WARNING)
+
+
+def _no_glossary_source(refs: list) -> Iterator[Violation]:
+    """One note when terms are named but the project holds no glossary to check them against
+    (the knitr ``glossary()`` of an R package that links to an online glossary)."""
+    named = [ref for ref in refs if ref.form != "link"]
+    if not named:
+        return
+    count = len(named)
+    message = (f"{count} glossary reference{'s' if count != 1 else ''} (first: `{named[0].name}`) but the project "
+               "holds no glossary source, so no term is checked: list the file that defines them under "
+               "`glossary: sources:` in .mlsys-lint.yml")
+    yield Violation(named[0].span, message, subject="glossary", severity=Severity.INFO)
 
 
 # --------------------------------------------------------------------------------------

@@ -740,3 +740,15 @@ def test_example_book_glossary_findings() -> None:
         ("GLS004", "glossary.yml", 15),
         ("GLS007", "glossary.yml", 18),
     ])
+
+
+def test_gls003_without_any_glossary_source_is_one_note(tmp_path: Path) -> None:
+    """An R book whose `glossary()` links to an online glossary (the glossary package):
+    nothing in the project defines the terms, so none is checked and one note says why."""
+    text = "An `r glossary(\"IDE\")` runs `r glossary(\"R\")`.\n\nSee `r glossary(\"console\")`.\n"
+    book(tmp_path, {"a.qmd": text})
+    [note] = lint(tmp_path, ["GLS003"])
+    assert (note.code, note.span.line, note.span.column, note.severity) == ("GLS003", 1, 4, Severity.INFO)
+    assert "3 glossary references" in note.message and "`IDE`" in note.message
+    book(tmp_path, {"a.qmd": "No terms here.\n"})
+    assert lint(tmp_path, ["GLS003"]) == []
