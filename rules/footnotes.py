@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from mlsys_lint.model import Fix, FootnoteDef, FootnoteRef, Violation
+from mlsys_lint.model import Fix, FootnoteDef, FootnoteRef, Severity, Violation
 from mlsys_lint.plugin import rule
 from mlsys_lint.project import FootnoteScope, Project, footnote_scope, nested_note
 
@@ -364,8 +364,9 @@ def footnote_definition_not_separated(project: Project, options: dict[str, Any])
 
     ## Why is this bad?
     A glued definition is printed literally, ``[^id]: text``, in the middle of the
-    paragraph, and its markers stay unresolved. The other placements are fragile or
-    break the list around them.
+    paragraph, and its markers stay unresolved: an error. The other placements are
+    fragile or break the list around them, but Pandoc still resolves the note: they
+    are warnings.
 
     ## Example
     ```markdown
@@ -396,12 +397,13 @@ def footnote_definition_not_separated(project: Project, options: dict[str, Any])
                 message = (f"footnote definition `[^{definition.id}]:` inside {_CONTAINERS[definition.container]} "
                            "is not reliably a definition; move it out, after the "
                            f"{'list' if definition.container == 'list' else 'quote'}")
-                yield Violation(definition.span, message, definition.id)
+                yield Violation(definition.span, message, definition.id, severity=Severity.WARNING)
         for problem in doc.problems:
             if problem.kind == "footnote-splits-list":
                 message = (f"footnote definition `[^{problem.subject}]:` between two list items ends the list; the items "
                            "after it form a second list; move the definition after the list")
-                yield Violation(doc.source.span(problem.start, problem.end), message, problem.subject)
+                yield Violation(doc.source.span(problem.start, problem.end), message, problem.subject,
+                                severity=Severity.WARNING)
 
 
 def _blank_line_before(definition: FootnoteDef) -> Fix:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lintkit import book, found, lint, write_files
 from mlsys_lint.fixes import apply_fixes
+from mlsys_lint.model import Severity
 
 FN = ["FN"]
 
@@ -283,6 +286,8 @@ def test_fn005_not_for_websites(tmp_path: Path) -> None:
 def test_fn006_definition_glued_to_paragraph(tmp_path: Path) -> None:
     text = "Text.[^a]\n[^a]: Glued.\n"
     assert one(tmp_path, text) == [("FN006", 2, 1)]
+    [finding] = lint(tmp_path, ["FN006"], paths=[tmp_path / "doc.qmd"])
+    assert finding.severity == Severity.ERROR  # Pandoc prints it literally: the note is lost
 
 
 def test_fn006_not_after_heading_div_table_comment_or_definition(tmp_path: Path) -> None:
@@ -331,6 +336,7 @@ def test_fn006_definition_inside_list_item_and_block_quote(tmp_path: Path) -> No
     assert "inside a list item" in diagnostics[0].message
     assert "inside a block quote" in diagnostics[1].message
     assert all(d.fix is None for d in diagnostics)
+    assert [d.severity for d in diagnostics] == [Severity.WARNING, Severity.WARNING]
 
 
 def test_fn006_glued_inside_block_quote(tmp_path: Path) -> None:
@@ -343,7 +349,20 @@ def test_fn006_definition_between_list_items(tmp_path: Path) -> None:
     write_files(tmp_path, {"doc.qmd": text})
     diagnostics = lint(tmp_path, ["FN006"], paths=[tmp_path / "doc.qmd"])
     assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("FN006", 3, 1)]
+    assert diagnostics[0].severity == Severity.WARNING
     assert "between two list items" in diagnostics[0].message
+
+
+@pytest.mark.parametrize("text", [
+    "Text.[^a]\n\n- item\n\n    [^a]: Inside the item.\n",
+    "Text.[^a]\n\n> quote\n>\n> [^a]: Inside the quote.\n",
+    "1. One.[^a]\n\n[^a]: Splits the list.\n\n2. Two.\n",
+])
+def test_fn006_warning_placements_still_resolve_in_pandoc(text: str) -> None:
+    """The placements FN006 reports as warnings: Pandoc still turns the marker into a note."""
+    pypandoc = pytest.importorskip("pypandoc", reason="pypandoc-binary is not installed")
+    native = pypandoc.convert_text(text, "native", format="markdown")
+    assert "Note" in native and "[^a]" not in native
 
 
 def test_fn006_fix_inserts_blank_line(tmp_path: Path) -> None:
