@@ -505,7 +505,7 @@ def _caption_unseen(doc: Document, item: Float) -> bool:
 
 
 @rule("CAP005", "table-missing-caption", "warning", tags=("captions", "tables"),
-      options=[Option("unlabelled-tables", bool, True,
+      options=[Option("unlabelled-tables", bool, False,
                       "also report Markdown tables that have neither a label nor a caption")])
 def table_missing_caption(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A table without a caption, or a table caption Pandoc does not attach.
@@ -513,18 +513,18 @@ def table_missing_caption(project: Project, options: dict[str, Any]) -> Iterator
     ## What it does
     Reports a labelled table (``: {#tbl-x}`` with no text, a ``::: {#tbl-x}`` div without
     a caption paragraph, ``tbl-cap=`` or a captioned table inside, a cell with
-    ``label: tbl-x`` and no ``tbl-cap``), a Markdown table (pipe, grid or simple) with no
-    caption at all, and a ``: Caption {#tbl-x}`` or ``Table: …`` paragraph that no table
+    ``label: tbl-x`` and no ``tbl-cap``), and a ``: Caption {#tbl-x}`` or ``Table: …`` paragraph that no table
     takes because something other than blank lines separates them (it then stays text, or
     becomes a definition list, and ``@tbl-x`` does not resolve). Tables inside a table
     div or a figure div are captioned by the div. A table cell whose code sets the caption
     (``kable(caption = …)``, gt's ``tab_caption()``, pandas' ``set_caption()``) has one; a
     ``.list-table`` div, or a table div around raw HTML or LaTeX (whose ``<caption>``
-    Quarto reads), is not checked.
+    Quarto reads), is not checked. A plain table with neither label nor caption is
+    reported only with the `unlabelled-tables` option: Quarto asks no caption of it.
 
     ## Why is this bad?
-    A table without a caption cannot be numbered or referenced, and readers of a long book
-    lose track of what it shows; a detached caption prints as stray text.
+    A labelled table without a caption is not numbered, so references to it do not
+    resolve; a detached caption prints as stray text.
 
     ## Example
     ```markdown
@@ -547,10 +547,10 @@ def table_missing_caption(project: Project, options: dict[str, Any]) -> Iterator
     ```
 
     ## Options
-    - `unlabelled-tables`: also report Markdown tables with neither label nor caption
-      (turn it off for documentation sites full of small option tables).
+    - `unlabelled-tables` (default false): also report Markdown tables with neither label
+      nor caption, for house styles that caption every table.
     """
-    unlabelled = options.get("unlabelled-tables", True)
+    unlabelled = options.get("unlabelled-tables", False)
     for doc in _documents(project):
         for item in doc.floats:
             if item.type != "tbl" or item.parent is not None or _caption_unseen(doc, item):

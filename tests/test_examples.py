@@ -30,7 +30,7 @@ EXPECTED = {
     ("CAP001", "hardware.qmd", 41),
     ("FIG002", "hardware.qmd", 43),
     ("FIG003", "hardware.qmd", 62),
-    ("CAP005", "hardware.qmd", 69),
+    ("CAP005", "hardware.qmd", 75),
     ("XR002", "efficiency.qmd", 8),
     ("XR003", "efficiency.qmd", 15),
     ("TBL001", "efficiency.qmd", 24),
