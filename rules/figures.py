@@ -174,7 +174,10 @@ def listing_shown_before_reference(project: Project, options: dict[str, Any]) ->
     return _shown_before_reference(project, "lst", options["allow-following-paragraphs"])
 
 
-@rule("FIG002", "unreferenced-figure", "warning", tags=("figures",))
+@rule("FIG002", "unreferenced-figure", "warning", tags=("figures",),
+      options=[Option("min-referenced-share", float, 0.5,
+                      "below this share of referred-to figures the book numbers figures without referring to "
+                      "them: one project-level finding instead of one per figure (0: always one per figure)")])
 def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A labelled figure that nothing refers to.
 
@@ -182,7 +185,10 @@ def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[V
     Reports each labelled figure when no reference to it (or to one of its subfigures)
     exists in its namespace outside its own caption and div, and no link points at it
     (``[the diagram](#fig-x)``). A figure that refers only to itself ("compare @fig-x"
-    in its own caption) is reported too.
+    in its own caption) is reported too. A book that refers to fewer than half of its
+    figures (`min-referenced-share`) numbers them without referring to them, as a
+    habit: it gets one finding, at its first unreferenced figure, instead of one per
+    figure.
 
     ## Why is this bad?
     A figure the text never mentions is either left over from an earlier draft or not
@@ -203,9 +209,20 @@ def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[V
     ![Roofline model.](roofline.png){#fig-roofline}
     ```
     """
-    for space, entry in labelled_floats(project, "fig"):
-        if space.outside_references(entry) or entry.labels & space.linked:
-            continue
+    figures = list(labelled_floats(project, "fig"))
+    unreferenced = [(space, entry) for space, entry in figures
+                    if not space.outside_references(entry) and not entry.labels & space.linked]
+    if not unreferenced:
+        return
+    referenced_share = 1 - len(unreferenced) / len(figures)
+    if len(unreferenced) > 1 and referenced_share < options.get("min-referenced-share", 0.5):
+        first = unreferenced[0][1]
+        message = (f"{len(unreferenced)} of {len(figures)} figures are never referred to: this book numbers figures "
+                   "without referring to them; refer to them or ignore FIG002 (first: "
+                   f"`{first.label}`)")
+        yield Violation(first.definition.span, message, subject="figures")
+        return
+    for space, entry in unreferenced:
         own = " (only its own caption mentions it)" if space.self_references(entry) else ""
         yield Violation(entry.definition.span, f"figure `{entry.label}` is never referred to{own}",
                         subject=entry.label)

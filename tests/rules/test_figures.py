@@ -145,6 +145,31 @@ def test_fig002_ignores_unlabelled_figures_and_tables(tmp_path):
     assert fig(book(tmp_path, {"index.qmd": text})) == []
 
 
+def _figures(count: int, referenced: int) -> str:
+    figures = "".join(f"![Plot {n}.](p{n}.png){{#fig-p{n}}}\n\n" for n in range(count))
+    return "# T\n\n" + "".join(f"See @fig-p{n}.\n\n" for n in range(referenced)) + figures
+
+
+def test_fig002_book_that_numbers_figures_without_referring_to_them_gets_one_finding(tmp_path):
+    root = book(tmp_path, {"index.qmd": _figures(10, 4)})  # 6 of 10 never referred to
+    assert fig(root, ("FIG002",)) == [("FIG002", "index.qmd", 19, 21)]
+    assert messages(root, ("FIG002",)) == [
+        "6 of 10 figures are never referred to: this book numbers figures without referring to them; refer to them "
+        "or ignore FIG002 (first: `fig-p4`)"]
+
+
+def test_fig002_book_that_refers_to_most_figures_gets_one_finding_per_figure(tmp_path):
+    root = book(tmp_path, {"index.qmd": _figures(10, 5)})  # half referred to: the habit is to refer
+    assert fig(root, ("FIG002",)) == [("FIG002", "index.qmd", n, 21) for n in range(23, 33, 2)]
+
+
+def test_fig002_min_referenced_share_zero_reports_every_figure(tmp_path):
+    root = book(tmp_path, {"index.qmd": _figures(4, 0)})
+    config = {"rules": {"FIG002": {"min-referenced-share": 0}}}
+    assert fig(root, ("FIG002",), config) == [("FIG002", "index.qmd", n, 21) for n in (3, 5, 7, 9)]
+    assert len(fig(root, ("FIG002",))) == 1
+
+
 # -- FIG003 figure-referenced-only-in-caption -------------------------------------------------------------
 
 
