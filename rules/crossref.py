@@ -393,7 +393,10 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
     book or page that numbers its figures (tables, listings) through Quarto labels.
     A hard-coded number in another work is not reported: followed by "of", "in", "from"
     or "by", credited ("adapted from …"), or next to a citation (``Figure 5 [@key]``,
-    ``[@key, Figure 5]``).
+    ``[@key, Figure 5]``), or not in the book's own numbering form: a book numbers by
+    chapter ("Figure 3.1", Quarto's ``crossref: chapters: true``, which its book
+    project sets), so "Figures 1-3" there mean another work; a website or an article
+    numbers "Figure 1".
 
     ## Why is this bad?
     Quarto does not resolve these: they print literally, vanish in HTML, go to the
@@ -415,12 +418,13 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
         types = project.crossref_types
         for unit in space.units:
             latex_only = all(format_is(fmt, "latex") for fmt in output_formats(project, unit))
+            by_chapter = _numbers_by_chapter(project, unit.document.front_matter)
             for doc in unit.documents:
                 yield from _bookdown_refs(doc)
                 if not latex_only:
                     yield from _tex_refs(doc, types)
                 citations = [(ref.start, ref.end) for ref in doc.references if crossref_type(ref.key, types) is None]
-                yield from _hard_coded(doc, numbered, citations)
+                yield from _hard_coded(doc, numbered, citations, by_chapter)
         for ref in space.citations:
             match = _FOREIGN_KEY.match(ref.key)
             if match and ref.key not in bib:
@@ -474,7 +478,18 @@ def _latex_only(condition: Condition) -> bool:
     return not any(condition.visible(fmt, profile) for fmt in _NOT_LATEX for profile in _profiles(condition))
 
 
-def _hard_coded(doc, numbered: set[str], citations: list[tuple[int, int]]) -> Iterator[Violation]:
+def _numbers_by_chapter(project: Project, front_matter: dict[str, Any]) -> bool:
+    """Whether floats are numbered "3.1": ``crossref: chapters``, which quarto-cli's book project
+    turns on (``bookProjectType.formatExtras``, src/project/types/book/book.ts) and a page's
+    or the project's metadata may set."""
+    for meta in (front_matter, project.config):
+        crossref = meta.get("crossref") if isinstance(meta, dict) else None
+        if isinstance(crossref, dict) and "chapters" in crossref:
+            return crossref["chapters"] is True
+    return project.is_book
+
+
+def _hard_coded(doc, numbered: set[str], citations: list[tuple[int, int]], by_chapter: bool) -> Iterator[Violation]:
     if not numbered:
         return
     masked, text = doc.masked, doc.source.text
@@ -484,6 +499,8 @@ def _hard_coded(doc, numbered: set[str], citations: list[tuple[int, int]]) -> It
             continue
         for match in _HARD_CODED.finditer(masked, prose.start, prose.end):
             kind = _HARD_CODED_TYPE[match.group(1)[:3].lower()]
+            if ("." in match.group(2)) != by_chapter:
+                continue
             if kind not in numbered or _external_or_quoted(text, masked, match) or _cited(text, match, citations):
                 continue
             if any(start <= match.start() < end for start, end in attached):

@@ -295,13 +295,13 @@ def test_xr004_hard_coded_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("sentence", [
-    "Figure 5 [@szegedy2015] shows the module.",
-    "As in [@szegedy2015, Figure 5], the module repeats.",
-    "See @szegedy2015, Table 2.",
-    "Figure 5 by Szegedy et al. shows the module.",
-    "Table 2 in their appendix lists the runs.",
-    "The module (Figure 5, adapted from Szegedy et al.) repeats.",
-    "[see @szegedy2015, p. 4, Figure 5]",
+    "Figure 5.1 [@szegedy2015] shows the module.",
+    "As in [@szegedy2015, Figure 5.1], the module repeats.",
+    "See @szegedy2015, Table 2.1.",
+    "Figure 5.1 by Szegedy et al. shows the module.",
+    "Table 2.1 in their appendix lists the runs.",
+    "The module (Figure 5.1, adapted from Szegedy et al.) repeats.",
+    "[see @szegedy2015, p. 4, Figure 5.1]",
 ])
 def test_xr004_number_next_to_a_citation_or_credit_is_another_work(tmp_path, sentence):
     root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\n@fig-roofline.\n\n{sentence}\n"})
@@ -309,9 +309,21 @@ def test_xr004_number_next_to_a_citation_or_credit_is_another_work(tmp_path, sen
 
 
 def test_xr004_citation_far_from_the_number_does_not_excuse_it(tmp_path):
-    root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\n@fig-roofline.\n\nAs Figure 5 shows, the kernel is memory "
+    root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\n@fig-roofline.\n\nAs Figure 5.1 shows, the kernel is memory "
                                         "bound, which matches earlier results [@williams2009].\n"})
     assert xr(root, ("XR004",)) == [("XR004", "index.qmd", 7, 4)]
+
+
+def test_xr004_only_numbers_in_the_books_own_form(tmp_path):
+    """quarto-cli's book project numbers by chapter (bookProjectType.formatExtras: crossref.chapters)."""
+    text = f"# T\n\n{FIG}\n@fig-roofline.\n\nFigures 1-3 show the old design; Figure 2.1 the new one.\n"
+    assert xr(book(tmp_path, {"index.qmd": text}), ("XR004",)) == [("XR004", "index.qmd", 7, 34)]
+    unnumbered = "project:\n  type: book\nbook:\n  chapters: [index.qmd]\ncrossref:\n  chapters: false\n"
+    assert xr(book(tmp_path, {"index.qmd": text}, config=unnumbered), ("XR004",)) == [("XR004", "index.qmd", 7, 1)]
+    website = "project:\n  type: website\n"
+    assert xr(book(tmp_path, {"index.qmd": text}, config=website), ("XR004",)) == [("XR004", "index.qmd", 7, 1)]
+    page = "---\ncrossref:\n  chapters: true\n---\n\n" + text
+    assert xr(book(tmp_path, {"index.qmd": page}, config=website), ("XR004",)) == [("XR004", "index.qmd", 12, 34)]
 
 
 def test_xr004_hard_coded_number_in_a_book_without_labelled_figures_is_fine(tmp_path):
