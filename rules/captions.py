@@ -14,7 +14,7 @@ import re
 from typing import Any, Iterator
 
 from mlsys_lint.cells import option_prefix
-from mlsys_lint.document import Document
+from mlsys_lint.document import Cell, Document
 from mlsys_lint.model import Float, Span, Text, Violation
 from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project
@@ -140,12 +140,27 @@ def _graphical(doc: Document, item: Float) -> bool:
     """Whether a div figure shows a picture: an image, a plot cell or a diagram (TikZ, mermaid …).
 
     A div figure whose content is only text, a table or a code sample needs no alt text:
-    screen readers read that content itself.
+    screen readers read that content itself. A cell is a plot cell when it sets a figure
+    option (``fig-width``, ``fig.height`` …); any other cell may as well print text (a
+    directory tree), which cannot be known without running it.
     """
     if any(child.form in ("image", "cell", "diagram") for child in _children(doc, item)):
         return True
-    return any(item.start < cell.start < item.end and (cell.executable or cell.language in _DIAGRAM_LANGUAGES)
+    return any(item.start < cell.start < item.end and (cell.language in _DIAGRAM_LANGUAGES or _plots(doc, cell))
                for cell in doc.cells)
+
+
+_PLOT_CALL = re.compile(r"(?:\b(?:plot|ggplot|qplot|hist|barplot|boxplot|pairs|include_graphics|grViz|mermaid|"
+                        r"tm_shape|plot_ly|leaflet)|\b(?:plt|sns|px|alt)\.\w+|\.plot(?:\.\w+)?)\s*\(")
+
+
+def _plots(doc: Document, cell: Cell) -> bool:
+    """A cell that draws: it sets a figure option (``fig-width``, ``fig.height`` …) or calls a
+    well-known plotting function (``plot()``, ``ggplot()``, ``plt.…``, ``df.plot()``)."""
+    if not cell.executable:
+        return False
+    return (any(key.startswith(("fig-", "fig.")) for key in cell.options)
+            or _PLOT_CALL.search(doc.source.text, cell.start, cell.end) is not None)
 
 
 def _cell_alt_inside(doc: Document, item: Float) -> bool:
@@ -327,7 +342,9 @@ def figure_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterat
     and is checked (it has a caption, so it is informative, and Quarto gives it no alt
     text); ``![](logo.png)`` is a decorative plain image and is not. A div figure whose
     content is text, a table or a code sample (no image, plot cell or diagram such as a
-    TikZ or mermaid block) needs no alt text: screen readers read that content. Figures
+    TikZ or mermaid block) needs no alt text: screen readers read that content; nor does
+    one around a cell that sets no figure option and calls no well-known plotting
+    function (``plot()``, ``ggplot()``, ``plt.…``): it may as well print text. Figures
     embedded from a notebook, and div figures around an embed or a video, are not checked.
     Sub-figures of one cell without any ``fig-alt`` are reported once, for the cell.
     An explicitly empty ``fig-alt=""`` is accepted on a figure with the ``.decorative``

@@ -86,3 +86,14 @@ def test_captioned_chunk_without_a_crossref_type_is_still_a_figure(tmp_path):
     alt = _SETUP + '```{r my-plot, fig.cap="Fuel use.", fig.alt="Points falling to the right."}\nplot(mtcars)\n```\n'
     root = book(tmp_path, {"index.qmd": alt})
     assert found(lint(root, select=["CAP002"]), root) == []
+
+
+def test_figure_div_around_text_output_or_nested_image_alt_is_not_reported(tmp_path):
+    text = _SETUP + (
+        "::: {#fig-tree}\n```{r}\n#| echo: false\nfs::dir_tree(\"project\")\n```\n\nThe project folder.\n:::\n\n"
+        "::: {#fig-shot}\n::: {.border}\n![](shot.png){fig-alt=\"A window with two panes.\"}\n:::\n\nA screenshot.\n:::\n\n"
+        "::: {#fig-plot}\n```{r}\nggplot(mpg, aes(displ, hwy)) + geom_point()\n```\n\nFuel use.\n:::\n\n"
+        "::: {#fig-sized}\n```{r}\n#| fig-width: 4\nshow_map()\n```\n\nA map.\n:::\n\n"
+        "See @fig-tree, @fig-shot, @fig-plot and @fig-sized.\n")
+    root = book(tmp_path, {"index.qmd": text})
+    assert found(lint(root, select=["CAP002"]), root) == [("CAP002", "index.qmd", 25, 7), ("CAP002", "index.qmd", 33, 7)]
