@@ -157,6 +157,8 @@ class DivBlocks:
                        block=self.block_index)
         figure.alt = attribute_text(attrs, ("fig-alt", "alt"), self.source)
         figure.index = len(self.doc.floats)
+        if image.picture is not None:
+            image.picture.figure = bool(label or caption_text.strip())
         self.doc.floats.append(figure)
         for ref in self.doc.references[image.references[0] : image.references[1]]:
             ref.in_caption_of = label

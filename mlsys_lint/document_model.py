@@ -20,6 +20,7 @@ from mlsys_lint.model import (
     Include,
     InlineNote,
     Label,
+    Picture,
     Problem,
     Prose,
     RawTex,
@@ -91,6 +92,7 @@ class Document:
         self.footnote_defs: list[FootnoteDef] = []
         self.inline_notes: list[InlineNote] = []
         self.shortcodes: list[Shortcode] = []
+        self.pictures: list[Picture] = []
         self.includes: list[Include] = []
         self.raw_tex: list[RawTex] = []
         self.headings: list[Heading] = []

@@ -16,6 +16,7 @@ from mlsys_lint.document_model import Document
 from mlsys_lint.model import (
     FootnoteRef,
     InlineNote,
+    Picture,
     Problem,
     RawTex,
     Reference,
@@ -45,6 +46,7 @@ cannot exhaust the stack, and no reference inside them is lost."""
 _SHORTCODE_ARG = re.compile(r"""([\w\-]+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)""")
 _TEX_COMMAND = re.compile(r"\\([A-Za-z]+)\*?((?:\[[^\]\n]*\])?(?:\{[^{}\n]*\})*)")
 _TEX_NAME = re.compile(r"\\([A-Za-z]+)\*?")
+_HTML_ATTRIBUTE = re.compile(r"""\s([A-Za-z][\w:\-]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Image:
     attr_start: int = -1
     attr_end: int = -1
     references: tuple[int, int] = (0, 0)
+    picture: Picture | None = None
 
 
 @dataclass
@@ -301,8 +304,18 @@ class InlineScanner:
         match = _HTML_TAG.match(text, pos, end)
         if match:
             self.doc.hide(pos, match.end())
+            if text.startswith(("<img", "<IMG"), pos):
+                self._html_image(match)
             return match.end()
         return pos + 1
+
+    def _html_image(self, tag: re.Match) -> None:
+        """A raw HTML ``<img>``: Pandoc passes it through as it is written."""
+        attributes = {name.lower(): value for name, value in _HTML_ATTRIBUTE.findall(tag.group())}
+        if tag.group()[4:5].isalnum() or "src" not in attributes:
+            return
+        self.doc.pictures.append(Picture(_unquote(attributes["src"]), tag.start(), tag.end(), self.doc.source,
+                                         form="html", alt=_unquote(attributes["alt"]) if "alt" in attributes else None))
 
     def _url(self, pos: int, end: int) -> int:
         if pos > 0 and (self.text[pos - 1].isalnum()):
@@ -432,7 +445,9 @@ class InlineScanner:
                           note=ctx["note"], block=ctx["block"], condition=ctx["condition"])
         self.not_figures(inner.images, "sits inside another image's text")
         refs_after = len(self.doc.references)
-        destination = text[close + 2 : dest_end - 1].strip().split(" ", 1)[0]
+        destination = text[close + 2 : dest_end - 1].strip()
+        if not destination.startswith("{{<"):  # a shortcode (`{{< placeholder >}}`) is the path as a whole
+            destination = destination.split(" ", 1)[0]
         self.doc.hide(close, dest_end)
         image = Image(pos, dest_end, pos + 2, close, destination, None, references=(refs_before, refs_after))
         if dest_end < end and text[dest_end] == "{":
@@ -442,6 +457,10 @@ class InlineScanner:
                 image.attr_start, image.attr_end = dest_end, brace + 1
                 image.end = brace + 1
                 self._hide_attributes(dest_end, brace + 1, image.attrs, alt_keys=("fig-alt", "alt"))
+        alt = image.attrs.get("fig-alt", image.attrs.get("alt")) if image.attrs else None
+        image.picture = Picture(destination, pos, image.end, self.doc.source, description=text[pos + 2:close].strip(),
+                                alt=alt, condition=ctx["condition"])
+        self.doc.pictures.append(image.picture)
         result.images.append(image)
         return image.end
 

@@ -346,6 +346,31 @@ class InlineNote:
 
 
 @dataclass
+class Picture:
+    """An image the document shows: Markdown ``![description](path){…}`` or raw HTML ``<img src>``.
+
+    `description` is the bracket text (empty for HTML); `alt` the value of an ``alt=`` or
+    ``fig-alt=`` attribute (Quarto turns ``fig-alt`` into ``alt``), None when there is none;
+    `figure` is set when the image becomes a figure of its own (a lone image with a caption
+    or a figure label), whose alt text CAP002 checks.
+    """
+
+    path: str
+    start: int
+    end: int
+    source: Source
+    form: str = "markdown"
+    description: str = ""
+    alt: str | None = None
+    figure: bool = False
+    condition: Condition = field(default_factory=Condition)
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
 class Shortcode:
     """A ``{{< name args >}}`` shortcode (include, embed, glossary, …)."""
 

@@ -367,6 +367,7 @@ _DOCUMENT_FIELDS: dict[str, Any] = {
     "footnote_defs": list[model_module.FootnoteDef],
     "inline_notes": list[model_module.InlineNote],
     "shortcodes": list[model_module.Shortcode],
+    "pictures": list[model_module.Picture],
     "includes": list[model_module.Include],
     "raw_tex": list[model_module.RawTex],
     "headings": list[model_module.Heading],

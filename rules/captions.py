@@ -340,7 +340,7 @@ def figure_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterat
 
     An unlabelled image alone in its paragraph with text in its brackets is a figure too
     and is checked (it has a caption, so it is informative, and Quarto gives it no alt
-    text); ``![](logo.png)`` is a decorative plain image and is not. A div figure whose
+    text); ``![](logo.png)`` is a plain image, which CAP009 checks. A div figure whose
     content is text, a table or a code sample (no image, plot cell or diagram such as a
     TikZ or mermaid block) needs no alt text: screen readers read that content; nor does
     one around a cell that sets no figure option and calls no well-known plotting
@@ -667,5 +667,51 @@ def conflicting_captions(project: Project, options: dict[str, Any]) -> Iterator[
                                               f"(line {line}) is its caption; keep one of them", item.label or "")
 
 
+# -- CAP009: images that are not figures ---------------------------------------------------
+
+
+@rule("CAP009", "image-missing-alt-text", "warning", tags=("captions", "accessibility"))
+def image_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """An image that is not a figure and has no alt text at all.
+
+    ## What it does
+    Reports a Markdown image with empty brackets and no ``alt=`` or ``fig-alt=``
+    attribute that does not become a figure: alone in its paragraph (``![](shot.png)``),
+    inside a sentence, a link, a list or a table cell; and a raw HTML ``<img>`` without an
+    ``alt`` attribute. An image is marked decorative only by an explicit ``alt=""``,
+    which Pandoc passes through to the page; the ``.decorative`` class does not give it
+    an empty alt. Images inside a figure are CAP002's; bracket text is the alt text of an
+    image that is not a figure.
+
+    ## Why is this bad?
+    Pandoc writes ``<img src="shot.png">`` with no ``alt`` attribute at all, and screen
+    readers then read out the file name. An empty ``alt=""`` tells them to skip the image.
+
+    ## Example
+    ```markdown
+    Open the settings panel: ![](images/settings.png)
+    ```
+
+    ## Use instead
+    ```markdown
+    Open the settings panel: ![The settings panel with the Editor tab open](images/settings.png)
+    ```
+    or ``![](images/rule.png){alt=""}`` for a purely decorative image.
+    """
+    for doc in _documents(project):
+        figures = [(item.start, item.end) for item in doc.floats if item.type == "fig" and item.form != "image"]
+        for picture in doc.pictures:
+            if picture.figure or picture.description or picture.alt is not None:
+                continue
+            if any(start <= picture.start < end for start, end in figures):
+                continue
+            if picture.form == "html":
+                message = f'`<img>` of `{picture.path}` has no `alt` attribute: add `alt="…"` (`alt=""` if decorative)'
+            else:
+                message = (f"image `{picture.path}` has no alt text, so screen readers read its file name: write it "
+                           'between the brackets, or add `{alt=""}` if it is decorative')
+            yield Violation(picture.span, message, picture.path)
+
+
 RULES = [figure_missing_caption, figure_missing_alt_text, alt_text_duplicates_caption, alt_text_quality,
-         table_missing_caption, listing_missing_caption, conflicting_captions]
+         table_missing_caption, listing_missing_caption, conflicting_captions, image_missing_alt_text]

@@ -39,7 +39,7 @@ UNSTORED = 1
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the example book, with its cache in `<copy>/.mlsys-lint-cache` and a known key."""
     root = tmp_path / "book"
-    shutil.copytree(EXAMPLE_BOOK, root)
+    shutil.copytree(EXAMPLE_BOOK, root, ignore=shutil.ignore_patterns(".mlsys-lint-cache"))  # a local run leaves one
     monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
     monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
     cache_module.secret_key.cache_clear()

@@ -31,6 +31,7 @@ EXPECTED = {
     ("FIG002", "hardware.qmd", 43),
     ("FIG003", "hardware.qmd", 62),
     ("CAP005", "hardware.qmd", 75),
+    ("CAP009", "hardware.qmd", 105),
     ("XR002", "efficiency.qmd", 8),
     ("XR003", "efficiency.qmd", 15),
     ("TBL001", "efficiency.qmd", 24),

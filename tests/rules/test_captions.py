@@ -35,7 +35,9 @@ def test_cap001_image_figure_with_caption_is_fine(tmp_path):
 
 
 def test_unlabelled_image_with_empty_brackets_is_no_figure(tmp_path):
-    assert cap(tmp_path, "# T\n\n![](logo.png)\n\n[![](logo.png)](https://example.org)\n") == []
+    text = "# T\n\n![](logo.png)\n\n[![](logo.png)](https://example.org)\n"
+    assert cap(tmp_path, text, ("CAP001", "CAP002")) == []
+    assert cap(tmp_path, text) == [("CAP009", 3, 1), ("CAP009", 5, 2)]  # plain images, with no alt text
 
 
 def test_cap001_div_with_one_block_and_no_fig_cap(tmp_path):
@@ -443,3 +445,55 @@ def test_not_fooled_by_fig_alt_on_the_image_a_line_below_the_div_opener(tmp_path
     text = ('# T\n\n::: {#fig-x fig-cap="Caption on the opener."}\n![](a.png){\n  fig-alt="Alt on the image,'
             ' a line below."\n  width=70%\n}\n:::\n')
     assert cap(tmp_path, text) == []
+
+
+# -- CAP009 image-missing-alt-text -------------------------------------------------------------------
+
+IMAGES_WITHOUT_ALT = [
+    "![](shot.png)\n",
+    "Open the panel: ![](panel.png) and click.\n",
+    "[![](badge.svg)](https://example.org/ci)\n",
+    "- ![](item.png)\n",
+    "| a |\n|---|\n| ![](cell.png) |\n",
+    "![](dec.png){.decorative}\n",
+    '<img src="raw.png"> in text.\n',
+]
+IMAGES_WITH_ALT = [
+    "![A cat on a mat.](cat.png)\n",
+    "Inline ![a cat](cat.png) in a sentence.\n",
+    '![](rule.png){alt=""}\n',
+    '![](rule.png){alt="A rule"}\n',
+    '<img src="raw.png" alt=""> in text.\n',
+    "`![](code.png)` is code.\n",
+    "<!-- ![](hidden.png) -->\n",
+]
+
+
+@pytest.mark.parametrize("text", IMAGES_WITHOUT_ALT)
+def test_cap009_image_without_alt(tmp_path, text):
+    assert [code for code, _, _ in cap(tmp_path, "# T\n\n" + text, ("CAP009",))] == ["CAP009"]
+
+
+@pytest.mark.parametrize("text", IMAGES_WITH_ALT)
+def test_cap009_image_with_alt_or_not_an_image(tmp_path, text):
+    assert cap(tmp_path, "# T\n\n" + text, ("CAP009",)) == []
+
+
+@pytest.mark.parametrize("text", IMAGES_WITHOUT_ALT + IMAGES_WITH_ALT)
+def test_cap009_agrees_with_pandoc_html(text):
+    """Pandoc is the oracle: an `<img>` it writes without an `alt` attribute is what CAP009 reports."""
+    pypandoc = pytest.importorskip("pypandoc", reason="pypandoc-binary is not installed")
+    html = pypandoc.convert_text(text, "html", format="markdown")
+    tags = [tag for tag in html.split("<img")[1:]]
+    assert any("alt=" not in tag.split(">", 1)[0] for tag in tags) == (text in IMAGES_WITHOUT_ALT)
+
+
+def test_cap009_positions_and_what_it_leaves_to_cap002(tmp_path):
+    text = ("# T\n\nSee ![](a.png) here.\n\n![Caption.](fig.png)\n\n![](lab.png){#fig-lab}\n\n"
+            "::: {#fig-div}\n![](inside.png)\n\nA figure div.\n:::\n\n"
+            '![](fa.png){fig-alt="Quarto moves fig-alt to alt."}\n\nAnd <IMG SRC=up.png>.\n')
+    assert cap(tmp_path, text, ("CAP009",)) == [("CAP009", 3, 5), ("CAP009", 17, 5)]
+    assert messages(tmp_path, text, ("CAP009",)) == [
+        "CAP009 image `a.png` has no alt text, so screen readers read its file name: write it between the brackets, "
+        'or add `{alt=""}` if it is decorative',
+        'CAP009 `<img>` of `up.png` has no `alt` attribute: add `alt="…"` (`alt=""` if decorative)']
