@@ -233,7 +233,8 @@ line looks like ``key:`` are YAML; any others are knitr's "CSV" form (``fig.widt
 _CSV_PART = re.compile(r"""\s*(?:([A-Za-z_.][\w.\-]*)\s*=(?!=)\s*)?(.*)""", re.S)
 
 
-_CSV_LINE = re.compile(r"""^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*=[ \t]*("[^"\n]*"|'[^'\n]*'|[^,\n]*?)[ \t]*,?[ \t]*$""")
+_CSV_ITEM = re.compile(r"""(?:^|,)[ \t]*(?:([A-Za-z_.][\w.\-]*)[ \t]*=(?!=)[ \t]*)?("[^"\n]*"|'[^'\n]*'|[^,\n]*?)[ \t]*(?=,|$)""")
+"""One ``key = value`` (or, first on the first line, a bare label) of a CSV-form option line."""
 
 
 def csv_options(text: str) -> dict[str, Any]:
@@ -328,9 +329,10 @@ def _normalise(options: dict[str, Any]) -> dict[str, Any]:
 def _value_span(parser: CellReader, parsed: ParsedOptions, key: str) -> tuple[int, int] | None:
     """Offsets of the value of option `key` (a block scalar spans its lines)."""
     keys = {key} | {dotted for dotted, dashed in _KNITR_DOTTED.items() if dashed == key}
+    if parsed.lines and parser.doc.engine == "knitr" and not _YAML_OPTIONS.match(parsed.lines[0].content):
+        return _csv_value_span(parsed, keys)
     for position, line in enumerate(parsed.lines):
-        match = (_SIMPLE_OPTION.match(line.content) or re.match(r"^([A-Za-z_][\w.\-]*):[ \t]*(.*?)[ \t]*$", line.content)
-                 or _CSV_LINE.match(line.content))
+        match = _SIMPLE_OPTION.match(line.content) or re.match(r"^([A-Za-z_][\w.\-]*):[ \t]*(.*?)[ \t]*$", line.content)
         if not match or match.group(1) not in keys:
             continue
         value = match.group(2) or ""
@@ -354,6 +356,22 @@ def _value_span(parser: CellReader, parsed: ParsedOptions, key: str) -> tuple[in
         first, last = taken[0], taken[-1]
         start = first.content_start + len(first.content) - len(first.content.lstrip())
         return start, last.content_start + len(last.content.rstrip())
+    return None
+
+
+def _csv_value_span(parsed: ParsedOptions, keys: set[str]) -> tuple[int, int] | None:
+    """Offsets of a value written in knitr's CSV form (``label = "fig-a", fig.cap = "A"``); a
+    bare first item is the label (xfun::csv_options)."""
+    for position, line in enumerate(parsed.lines):
+        for item in _CSV_ITEM.finditer(line.content):
+            name = item.group(1) or ("label" if position == 0 and item.start() == 0 else None)
+            value = item.group(2)
+            if name not in keys or not value:
+                continue
+            start, end = line.content_start + item.start(2), line.content_start + item.end(2)
+            if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1:
+                start, end = start + 1, end - 1
+            return start, end
     return None
 
 

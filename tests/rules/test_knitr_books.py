@@ -97,3 +97,23 @@ def test_figure_div_around_text_output_or_nested_image_alt_is_not_reported(tmp_p
         "See @fig-tree, @fig-shot, @fig-plot and @fig-sized.\n")
     root = book(tmp_path, {"index.qmd": text})
     assert found(lint(root, select=["CAP002"]), root) == [("CAP002", "index.qmd", 25, 7), ("CAP002", "index.qmd", 33, 7)]
+
+
+def test_knitr_book_habits_tables_images_and_numbers(tmp_path):
+    """A knitr chapter: cells in both option syntaxes, inline R, and the book-level habits of issue 20."""
+    plots = "".join(f'```{{r}}\n#| label: fig-p{n}\n#| fig-cap: "Plot {n}."\n#| fig-alt: "Dots."\nplot({n})\n```\n\n'
+                    for n in range(3))
+    plots += '```{r fig-p3, fig.cap="Plot 3.", fig.alt="Dots."}\nplot(3)\n```\n\n'
+    text = _SETUP + (
+        "As @fig-p0 shows, and Figures 1-3 of the old edition did, the mean is `r mean(y)`; Figure 2.1 is stale.\n\n"
+        + plots
+        + "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        + "```{r}\n#| label = \"tbl-cars\", echo = FALSE\nknitr::kable(head(cars))\n```\n\n"
+        + "The console: ![](screenshots/console.png)\n")
+    root = book(tmp_path, {"index.qmd": text})
+    assert found(lint(root), root) == [
+        ("XR004", "index.qmd", 8, 84),    # chapter form only: "Figures 1-3" mean another work
+        ("FIG002", "index.qmd", 18, 11),  # 3 of 4 figures never referred to: one finding for the book
+        ("CAP005", "index.qmd", 40, 13),  # labelled (CSV form), no caption; the plain table above is fine
+        ("CAP009", "index.qmd", 44, 14),
+    ]
