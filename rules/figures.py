@@ -210,14 +210,18 @@ def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[V
     ```
     """
     figures = list(labelled_floats(project, "fig"))
-    unreferenced = [(space, entry) for space, entry in figures
-                    if not space.outside_references(entry) and not entry.labels & space.linked]
+    unreferenced, seen = [], set()
+    for space, entry in figures:  # a figure defined once per format (html / pdf blocks) is one figure
+        if not space.outside_references(entry) and not entry.labels & space.linked and (id(space), entry.label) not in seen:
+            seen.add((id(space), entry.label))
+            unreferenced.append((space, entry))
     if not unreferenced:
         return
-    referenced_share = 1 - len(unreferenced) / len(figures)
+    total = len({(id(space), entry.label) for space, entry in figures})
+    referenced_share = 1 - len(unreferenced) / total
     if len(unreferenced) > 1 and referenced_share < options.get("min-referenced-share", 0.5):
         first = unreferenced[0][1]
-        message = (f"{len(unreferenced)} of {len(figures)} figures are never referred to: this book numbers figures "
+        message = (f"{len(unreferenced)} of {total} figures are never referred to: this book numbers figures "
                    "without referring to them; refer to them or ignore FIG002 (first: "
                    f"`{first.label}`)")
         yield Violation(first.definition.span, message, subject="figures")

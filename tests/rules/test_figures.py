@@ -223,3 +223,10 @@ def test_lst001_listing_before_reference_and_allowance(tmp_path):
     assert fig(root, ("LST001",)) == [("LST001", "index.qmd", 3, 6)]
     allow = {"rules": {"LST001": {"allow-following-paragraphs": 1}}}
     assert fig(root, ("LST001",), config=allow) == []
+
+
+def test_fig002_one_finding_for_a_figure_written_once_per_format(tmp_path):
+    text = ("# T\n\nSee @fig-a.\n\n![A.](a.png){#fig-a}\n\n"
+            "::: {.content-visible when-format=\"html\"}\n![Map.](m.png){#fig-map}\n:::\n\n"
+            "::: {.content-visible when-format=\"pdf\"}\n![Map.](m.png){#fig-map}\n:::\n")
+    assert fig(book(tmp_path, {"index.qmd": text}), ("FIG002",)) == [("FIG002", "index.qmd", 8, 17)]
