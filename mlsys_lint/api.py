@@ -275,16 +275,23 @@ def _prepare(run: "RunResult", settings: Settings) -> list[Diagnostic]:
                    key=len, reverse=True)
     fallback = os.path.abspath(settings.folder) if settings.folder is not None else os.getcwd()
     sources = {os.path.abspath(path): source for path, source in run.sources.items()}
+    paths: dict[str, tuple[str, str, str]] = {}
+    lines: dict[tuple[str, int], str] = {}  # one string per line, shared by its findings (a 2 MB line, 100,000 findings)
     out = []
     for d in run.diagnostics:
-        absolute = os.path.abspath(d.span.path)
-        source = sources.get(absolute)
-        line = source.line_text(d.span.line) if source is not None and 1 <= d.span.line <= source.line_count else ""
-        item = replace(d, span=replace(d.span, path=relative(d.span.path, max_up=1)))
-        item.source_line = line
-        anchor = next((root for root in roots if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)),
-                      fallback)
-        item.fingerprint = fingerprint(item, line, path=relative(absolute, anchor))
+        if d.span.path not in paths:
+            absolute = os.path.abspath(d.span.path)
+            anchor = next((root for root in roots
+                           if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)), fallback)
+            paths[d.span.path] = (absolute, relative(d.span.path, max_up=1), relative(absolute, anchor))
+        absolute, shown, anchored = paths[d.span.path]
+        key = (absolute, d.span.line)
+        if key not in lines:
+            source = sources.get(absolute)
+            lines[key] = source.line_text(d.span.line) if source is not None and 1 <= d.span.line <= source.line_count else ""
+        item = replace(d, span=replace(d.span, path=shown))
+        item.source_line = lines[key]
+        item.fingerprint = fingerprint(item, item.source_line, path=anchored)
         out.append(item)
     return out
 

@@ -1,10 +1,13 @@
 """Baselines: record today's findings so that only new ones are reported.
 
 A finding is identified by its *fingerprint*: a hash of the rule code, the file path, the
-subject (label, footnote id, term…) and the source line it sits on with whitespace
-collapsed.  Line numbers are deliberately left out, so moving text around does not
-resurrect a grandfathered finding, and the fingerprint is not a per-file count, so fixing
-one old finding while adding a new one in the same file still reports the new one.
+subject (label, footnote id, term…) and the hash of the source line it sits on with
+whitespace collapsed (``line_hash``, computed once per line, so a line with thousands of
+findings is hashed once).  Line numbers are deliberately left out, so moving text around
+does not resurrect a grandfathered finding, and the fingerprint is not a per-file count,
+so fixing one old finding while adding a new one in the same file still reports the new
+one.  Entries are matched by the fingerprint recomputed from their fields, so files
+written by earlier versions (which hashed the whole line into the fingerprint) match.
 
 Identical findings on identical lines share a fingerprint; the baseline records how many
 there were (``count``), so a third copy of a twice-baselined finding is reported.
@@ -25,6 +28,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, Iterable
 
 from mlsys_lint.files import relative, write_atomic
@@ -61,9 +65,14 @@ def _posix(path: str) -> str:
     return path.replace("\\", "/")
 
 
+@lru_cache(maxsize=1024)
 def line_hash(source_line: str) -> str:
-    """Hash of the normalised source line alone."""
+    """Hash of the normalised source line alone (memoised: the findings of one line share it)."""
     return _hash(normalise_line(source_line))
+
+
+def _fingerprint(code: str, path: str, subject: str, line_digest: str) -> str:
+    return _hash("mlsys-lint/v2", code, _posix(path), subject, line_digest)
 
 
 def fingerprint(diagnostic: Diagnostic, source_line: str, path: str | None = None) -> str:
@@ -74,13 +83,8 @@ def fingerprint(diagnostic: Diagnostic, source_line: str, path: str | None = Non
     project root or to the baseline file, so the result does not depend on the folder
     the linter runs in).
     """
-    return _hash(
-        "mlsys-lint/v1",
-        diagnostic.code,
-        _posix(diagnostic.span.path if path is None else path),
-        diagnostic.subject,
-        normalise_line(source_line),
-    )
+    return _fingerprint(diagnostic.code, diagnostic.span.path if path is None else path, diagnostic.subject,
+                        line_hash(source_line))
 
 
 def diagnostic_fingerprint(diagnostic: Diagnostic) -> str:
@@ -252,5 +256,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
             clean[name] = value
         if not clean["fingerprint"]:
             raise BaselineError(f"baseline {path}: entry {index} has an empty 'fingerprint'")
+        if clean["line_hash"]:  # recomputed, so entries written with the v1 formula match too
+            clean["fingerprint"] = _fingerprint(clean["code"], clean["path"], clean["subject"], clean["line_hash"])
         checked.append(clean)
     return Baseline(checked)

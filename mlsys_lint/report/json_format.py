@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any, TextIO
 
-from mlsys_lint.report import Report
+from mlsys_lint.report import Report, write_json
 
 VERSION = 1
 
@@ -36,5 +35,4 @@ def build(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO) -> None:
-    json.dump(build(report), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    write_json(build(report), out)

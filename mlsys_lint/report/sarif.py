@@ -9,14 +9,13 @@ no timestamps, no absolute paths.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from mlsys_lint.baseline import diagnostic_fingerprint
 from mlsys_lint.model import Diagnostic, Fix, Severity
-from mlsys_lint.report import Report
+from mlsys_lint.report import Report, write_json
 
 if TYPE_CHECKING:
     from mlsys_lint.plugin import Rule
@@ -157,5 +156,4 @@ def build(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO) -> None:
-    json.dump(build(report), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    write_json(build(report), out)
