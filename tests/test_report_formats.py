@@ -291,3 +291,23 @@ def test_grouped_statistics():
     text = render("grouped", make_report(statistics=True))
     assert "2 FIG001 figure-referenced-before-definition\n" in text
     assert "1 MSL001 parse-problem\n" in text
+
+
+def test_full_format_shows_a_window_of_a_long_line_with_the_caret_under_the_span():
+    line = ("word " * 300) + "@fig-missing" + (" tail" * 300)  # 3,012 characters
+    column = line.index("@fig-missing") + 1
+    finding = diag("FIG001", Severity.WARNING, "ch.qmd", 1, column, 1, column + 12, "does not resolve", "fig-missing",
+                   source_line=line)
+    report = make_report(diagnostics=[finding], sources={"ch.qmd": [line]}, color=False)
+    rows = render("full", report).splitlines()
+    at = next(index for index, row in enumerate(rows) if row.startswith("1 | "))
+    source, carets = rows[at][len("1 | "):], rows[at + 1][len("1 | "):]
+    assert source.startswith("…") and source.endswith("…") and len(source) <= 102
+    start = carets.index("^")
+    assert carets.count("^") == 12 and source[start:start + 12] == "@fig-missing"
+
+
+def test_full_format_keeps_a_short_line_whole():
+    finding = diag("FIG001", Severity.WARNING, "ch.qmd", 1, 5, 1, 17, "m", "fig-x", source_line="See @fig-missing.")
+    report = make_report(diagnostics=[finding], sources={"ch.qmd": ["See @fig-missing."]}, color=False)
+    assert "1 | See @fig-missing.\n" in render("full", report)

@@ -15,32 +15,43 @@ from mlsys_lint.report import Report, coverage, fixable_summary, help_url
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
 
-def _caret_line(diagnostic: Diagnostic, line_text: str) -> tuple[str, str]:
-    """The shown source line (tabs expanded) and the caret string under the span."""
+EXCERPT_WIDTH = 100
+"""Columns of source shown around a finding; a longer line (a paragraph on one line) is cut."""
+
+
+def _caret_line(diagnostic: Diagnostic, line_text: str, width: int = EXCERPT_WIDTH) -> tuple[str, str]:
+    """The shown source (tabs expanded; a window of about `width` columns around the span of a
+    longer line, cut ends marked ``…``) and the caret string under the span's characters."""
     column = diagnostic.span.column - 1
     end = diagnostic.span.end_column - 1 if diagnostic.span.end_line == diagnostic.span.line else len(line_text)
     end = max(end, column + 1)
-    prefix = line_text[:column].expandtabs(4)
-    marked = line_text[column:end].expandtabs(4)
-    return line_text.expandtabs(4), " " * len(prefix) + "^" * max(1, len(marked))
+    left, right = 0, len(line_text)
+    if right > width:
+        left = max(0, min(column - (width - min(end - column, width)) // 2, right - width))
+        right = min(right, left + width)
+    before = "…" if left > 0 else ""
+    after = "…" if right < len(line_text) else ""
+    prefix = before + line_text[left:column].expandtabs(4)
+    marked = line_text[column:min(end, right)].expandtabs(4)
+    shown = before + line_text[left:right].expandtabs(4) + after
+    return shown, " " * len(prefix) + "^" * max(1, len(marked))
 
 
 def _block(console: Console, diagnostic: Diagnostic, lines: list[str] | None, url: str | None) -> None:
     style = _STYLE[diagnostic.severity]
     code = f"[link={url}]{diagnostic.code}[/link]" if url else diagnostic.code
-    console.print(f"[{style}]{diagnostic.severity}[{code}][/{style}] [dim]{diagnostic.name}[/dim]: "
-                  f"[bold]{escape(diagnostic.message)}[/bold]")
     span = diagnostic.span
     gutter = len(str(span.line))
-    console.print(f"{' ' * gutter}[blue]-->[/blue] {escape(span.path)}:{span.line}:{span.column}")
+    rows = [f"[{style}]{diagnostic.severity}[{code}][/{style}] [dim]{diagnostic.name}[/dim]: "
+            f"[bold]{escape(diagnostic.message)}[/bold]",
+            f"{' ' * gutter}[blue]-->[/blue] {escape(span.path)}:{span.line}:{span.column}"]
     if lines is not None and 0 < span.line <= len(lines):
         shown, carets = _caret_line(diagnostic, lines[span.line - 1])
-        console.print(f"{' ' * gutter} [blue]|[/blue]")
-        console.print(f"[blue]{span.line} |[/blue] {escape(shown)}")
-        console.print(f"{' ' * gutter} [blue]|[/blue] [{style}]{carets}[/{style}]")
+        rows += [f"{' ' * gutter} [blue]|[/blue]", f"[blue]{span.line} |[/blue] {escape(shown)}",
+                 f"{' ' * gutter} [blue]|[/blue] [{style}]{carets}[/{style}]"]
     if diagnostic.fix is not None:
-        console.print(f"{' ' * gutter} [blue]=[/blue] [green]fix:[/green] {escape(diagnostic.fix.title)}")
-    console.print()
+        rows.append(f"{' ' * gutter} [blue]=[/blue] [green]fix:[/green] {escape(diagnostic.fix.title)}")
+    console.print("\n".join(rows) + "\n")  # one print per finding: rich's per-call cost dominates long lists
 
 
 def render(report: Report, out: TextIO) -> None:
