@@ -385,25 +385,36 @@ def explain_rule(code: str) -> None:
 
 _STARTER = """\
 # mlsys-lint configuration (see `mlsys-lint rules` and `mlsys-lint rule CODE`)
-{quarto}# select: [ALL]       # default: every rule that is on by default, installed plugins included
-ignore: []
+{habits}{quarto}# select: [ALL]       # default: every rule that is on by default, installed plugins included
+ignore: {ignore}
 fail-on: warning
 per-file-ignores: {{}}
-rules: {{}}
+rules:{rules}
 {options}{glossary}"""
 
 
-def _starter(registry, quarto: str, glossary: str) -> str:
-    """The starter configuration: nothing selected away, every rule option listed with its default."""
+def _starter(registry, quarto: str, habits) -> str:
+    """The starter configuration: choices that fit the book's `habits` (each explained in a
+    comment), every other rule option listed with its default."""
     import json
 
+    from mlsys_lint.habits import source_patterns
+
     lines = [f"#   {rule.code}: {{" + ", ".join(f"{o.name}: {json.dumps(o.default)}" for o in rule.options) + "}\n"
-             for rule in registry.rules.values() if rule.options]
+             for rule in registry.rules.values() if rule.options and rule.code not in habits.options]
     options = ""
     if lines:
-        options = ("# Rule options and their defaults; to change one, replace `rules: {}` with `rules:` and\n"
-                   "# the option's line below it, uncommented:\n" + "".join(lines))
-    return _STARTER.format(quarto=quarto, options=options, glossary=glossary)
+        options = ("# Other rule options and their defaults; to change one, add its line under `rules:`,\n"
+                   "# uncommented:\n" + "".join(lines))
+    rules = "".join(f"\n  {code}: {json.dumps(values)}" for code, values in habits.options.items()) or " {}"
+    glossary = ""
+    if habits.glossary_sources:
+        glossary = "glossary:\n  sources:\n" + "".join(f"    - {json.dumps(s) if '*' in s else s}\n"
+                                                        for s in source_patterns(habits.glossary_sources))
+    noted = "".join(f"# - {note}\n" for note in habits.notes)
+    return _STARTER.format(habits=f"# What `mlsys-lint init` found in this book, and chose:\n{noted}" if noted else "",
+                           quarto=quarto, ignore=json.dumps(habits.ignore), rules=rules, options=options,
+                           glossary=glossary)
 
 
 @main.command()
@@ -414,18 +425,21 @@ def init(path: str | None, force: bool) -> None:
     from mlsys_lint.project import find_project_root
 
     def run() -> int:
+        from mlsys_lint.api import read_projects, resolve_settings
+        from mlsys_lint.habits import Habits, book_habits
+
         start = Path(path or ".").absolute()
         root = find_project_root(start) or start
         target = root / ".mlsys-lint.yml"
         if target.exists() and not force:
             raise UsageFailure(f"{target} exists (use --force to overwrite)")
-        sources = sorted({relative(p, root) for p in root.glob("**/*_glossary.json")
-                          if "node_modules" not in p.parts} | ({"glossary.yml"} if (root / "glossary.yml").exists() else set()))
-        glossary = ""
-        if sources:
-            glossary = "glossary:\n  sources:\n" + "".join(f"    - {s}\n" for s in sources)
+        settings = resolve_settings([root], {})
+        registry = _plugins_for_information()
+        projects = [project for project in read_projects([root], config=settings, cache=False)
+                    if os.path.abspath(project.root) == str(root)]
+        habits = book_habits(projects[0], settings, registry.rules.values()) if projects else Habits()
         quarto = "" if any((root / n).exists() for n in ("_quarto.yml", "_quarto.yaml")) else "# quarto-config: _quarto.yml\n"
-        target.write_text(_starter(_plugins_for_information(), quarto, glossary), encoding="utf-8")
+        target.write_text(_starter(registry, quarto, habits), encoding="utf-8")
         click.echo(f"wrote {target}")
         return EXIT_CLEAN
 

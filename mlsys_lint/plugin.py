@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 
 CheckFunction = Callable[["Project", dict[str, Any]], Iterable[Violation]]
 
+
+@dataclass(frozen=True)
+class Advice:
+    """What a rule suggests for a book's configuration, given its habits (`mlsys-lint init`):
+    a comment that says what it saw, and options to set or the rule to leave off."""
+
+    note: str
+    options: dict[str, Any] = field(default_factory=dict)
+    ignore: bool = False
+
+
+AdviseFunction = Callable[["Project"], "Advice | None"]
+
 BUILT_IN = "built-in"
 """The `origin` of the rules shipped with mlsys-lint."""
 
@@ -47,7 +60,8 @@ class Rule:
     `mlsys_lint.facts.FACTS`); the engine provides them only when a rule that needs them
     runs.  `tags` group rules across families (``--select tag:NAME``, the audits).
     `url` is the rule's documentation page; `origin` is set when the rule is loaded:
-    ``built-in`` or the name of the distribution that registered it.
+    ``built-in`` or the name of the distribution that registered it.  `advise`, when
+    given, looks at a book and says how the rule should be configured for its habits.
     """
 
     code: str
@@ -63,6 +77,7 @@ class Rule:
     needs: tuple[str, ...] = ()
     url: str | None = None
     origin: str = ""
+    advise: AdviseFunction | None = None
 
     @property
     def family(self) -> str:
@@ -88,6 +103,7 @@ def rule(
     tags: Iterable[str] = (),
     needs: Iterable[str] = (),
     url: str | None = None,
+    advise: AdviseFunction | None = None,
 ) -> Callable[[CheckFunction], Rule]:
     """Decorate a check function to make it a `Rule`; the docstring becomes its doc page."""
 
@@ -107,6 +123,7 @@ def rule(
             tags=tuple(tags),
             needs=tuple(needs),
             url=url,
+            advise=advise,
         )
 
     return wrap

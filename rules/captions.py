@@ -10,13 +10,14 @@ figure (an empty-alt, decorative image) and is never reported.  Embedded noteboo
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Iterator
 
 from mlsys_lint.cells import option_prefix
 from mlsys_lint.document import Cell, Document
 from mlsys_lint.model import Float, Span, Text, Violation
-from mlsys_lint.plugin import Option, rule
+from mlsys_lint.plugin import Advice, Option, rule
 from mlsys_lint.project import Project
 
 PLACEHOLDER_WORDS = (
@@ -463,8 +464,25 @@ def _quality_problems(alt: str, options: dict[str, Any]) -> list[str]:
     return problems
 
 
-@rule("CAP004", "alt-text-quality", "info", tags=("captions", "accessibility"),
-      options=[Option("max-alt-length", int, 250, "longest alt text accepted, in characters"),
+_ALT_LIMIT = 250
+
+
+def _alt_length_habit(project: Project) -> Advice | None:
+    lengths = sorted(len(alt.value) for doc in _documents(project) for item in doc.floats if item.type == "fig"
+                     for alt in [item.alt] if alt is not None and alt.value.strip() and not alt.computed)
+    if not lengths:
+        return None
+    over = sum(1 for length in lengths if length > _ALT_LIMIT)
+    if over * 10 <= len(lengths):
+        return Advice(f"{len(lengths)} alt texts, the longest {lengths[-1]} characters: the limit of {_ALT_LIMIT} fits")
+    limit = 50 * math.ceil(lengths[int(0.95 * (len(lengths) - 1))] / 50)
+    return Advice(f"{over} of {len(lengths)} alt texts are longer than {_ALT_LIMIT} characters (the longest "
+                  f"{lengths[-1]}): this book writes detailed descriptions; 95% fit in {limit}",
+                  options={"max-alt-length": max(limit, _ALT_LIMIT)})
+
+
+@rule("CAP004", "alt-text-quality", "info", tags=("captions", "accessibility"), advise=_alt_length_habit,
+      options=[Option("max-alt-length", int, _ALT_LIMIT, "longest alt text accepted, in characters"),
                Option("placeholder-words", list, PLACEHOLDER_WORDS,
                       "alt texts that say nothing (compared whole, ignoring case, articles and a trailing number)")])
 def alt_text_quality(project: Project, options: dict[str, Any]) -> Iterator[Violation]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from mlsys_lint.model import Related, Violation
-from mlsys_lint.plugin import Option, rule
+from mlsys_lint.plugin import Advice, Option, rule
 from mlsys_lint.project import Project
 from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, namespaces, site, top_level
 
@@ -174,7 +174,31 @@ def listing_shown_before_reference(project: Project, options: dict[str, Any]) ->
     return _shown_before_reference(project, "lst", options["allow-following-paragraphs"])
 
 
-@rule("FIG002", "unreferenced-figure", "warning", tags=("figures",),
+def _unreferenced_figures(project: Project) -> tuple[list[tuple[Namespace, FloatEntry]], int]:
+    """The labelled figures nothing refers to, and how many labelled figures there are (a
+    figure written once per format, in html and pdf blocks, counts once)."""
+    unreferenced, seen, labels = [], set(), set()
+    for space, entry in labelled_floats(project, "fig"):
+        labels.add((id(space), entry.label))
+        if not space.outside_references(entry) and not entry.labels & space.linked and (id(space), entry.label) not in seen:
+            seen.add((id(space), entry.label))
+            unreferenced.append((space, entry))
+    return unreferenced, len(labels)
+
+
+def _figure_habit(project: Project) -> Advice | None:
+    unreferenced, total = _unreferenced_figures(project)
+    if not total:
+        return None
+    referred = total - len(unreferenced)
+    if referred * 2 < total:
+        return Advice(f"the text refers to {referred} of {total} labelled figures: this book numbers figures without "
+                      "referring to them, so FIG002 is off (take it out of `ignore` when you start referring to them)",
+                      ignore=True)
+    return Advice(f"the text refers to {referred} of {total} labelled figures: FIG002 reports the others")
+
+
+@rule("FIG002", "unreferenced-figure", "warning", tags=("figures",), advise=_figure_habit,
       options=[Option("min-referenced-share", float, 0.5,
                       "below this share of referred-to figures the book numbers figures without referring to "
                       "them: one project-level finding instead of one per figure (0: always one per figure)")])
@@ -209,15 +233,9 @@ def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[V
     ![Roofline model.](roofline.png){#fig-roofline}
     ```
     """
-    figures = list(labelled_floats(project, "fig"))
-    unreferenced, seen = [], set()
-    for space, entry in figures:  # a figure defined once per format (html / pdf blocks) is one figure
-        if not space.outside_references(entry) and not entry.labels & space.linked and (id(space), entry.label) not in seen:
-            seen.add((id(space), entry.label))
-            unreferenced.append((space, entry))
+    unreferenced, total = _unreferenced_figures(project)
     if not unreferenced:
         return
-    total = len({(id(space), entry.label) for space, entry in figures})
     referenced_share = 1 - len(unreferenced) / total
     if len(unreferenced) > 1 and referenced_share < options.get("min-referenced-share", 0.5):
         first = unreferenced[0][1]

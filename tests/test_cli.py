@@ -155,3 +155,34 @@ def test_subprocess_entry_point_and_no_traceback(tmp_path: Path) -> None:
 def test_deterministic_output(broken: Path) -> None:
     first = run(["--select", "MSL", "--format", "json"], broken).output
     assert first == run(["--select", "MSL", "--format", "json"], broken).output
+
+
+def _habit_book(tmp_path: Path, referred: int, alt: str) -> Path:
+    figures = "".join(f'```{{r}}\n#| label: fig-p{n}\n#| fig-cap: "Plot {n}."\n#| fig-alt: "{alt}"\nplot({n})\n```\n\n'
+                      for n in range(4))
+    refs = "".join(f"See @fig-p{n}.\n\n" for n in range(referred))
+    chapters = {f"ch{n}.qmd": f"# Chapter {n}\n\n```{{r}}\nx <- {n}\n```\n\nThe mean is `r mean(x)`.\n" for n in range(3)}
+    glossaries = {f"ch{n}_glossary.json": json.dumps({"terms": [{"term": f"term {n}", "definition": "d"}]})
+                  for n in range(3)}
+    return book(tmp_path, {"index.qmd": "# Home\n\n" + refs + figures, **chapters}, extra=glossaries)
+
+
+def test_init_fits_a_book_that_numbers_figures_without_referring_to_them(tmp_path: Path) -> None:
+    root = _habit_book(tmp_path, referred=1, alt="A long description. " * 20)
+    assert run(["init"], root).exit_code == 0
+    config = (root / ".mlsys-lint.yml").read_text()
+    assert "# - FIG002 unreferenced-figure: the text refers to 1 of 4 labelled figures" in config
+    assert 'ignore: ["FIG002"]' in config
+    assert 'CAP004: {"max-alt-length": 400}' in config and "4 of 4 alt texts are longer than 250" in config
+    assert "Engines (documents): knitr 4" in config
+    assert '    - "**/*_glossary.json"\n' in config and "Glossary: 3 terms from" in config
+    assert run(["--format", "concise", "--no-cache"], root).exit_code in (0, 1)
+
+
+def test_init_keeps_the_defaults_for_a_book_that_refers_to_its_figures(tmp_path: Path) -> None:
+    root = book(tmp_path, {"index.qmd": "# Home\n\nSee @fig-a.\n\n![A.](a.png){#fig-a fig-alt=\"Bars.\"}\n"})
+    assert run(["init"], root).exit_code == 0
+    config = (root / ".mlsys-lint.yml").read_text()
+    assert "refers to 1 of 1 labelled figures: FIG002 reports the others" in config
+    assert "ignore: []" in config and "rules: {}" in config and "\nglossary:" not in config
+    assert "no glossary source found" in config and "the limit of 250 fits" in config
