@@ -40,11 +40,19 @@ def _provide_glossary(project: "Project", settings: "Settings") -> None:
     project.data_sources.update(glossary.files)
 
 
+def _provide_file_listing(project: "Project", settings: "Settings") -> None:
+    from mlsys_lint.file_listing import FileListing
+
+    project.file_listing = FileListing()
+
+
 FACTS: dict[str, Fact] = {
     fact.name: fact
     for fact in (
         Fact("glossary", "`project.glossary`: the glossary of the configured or detected sources "
                          "(read it with `mlsys_lint.terms.project_glossary`)", _provide_glossary),
+        Fact("file-listing", "`project.file_listing`: which files exist, with the case of their names, each "
+                             "folder listed once (`mlsys_lint.file_listing.FileListing.lookup`)", _provide_file_listing),
         Fact("unused-suppressions", "`project.unused_suppressions`: suppression comments that silenced no "
                                     "finding of the other selected rules (rules needing it run after them)"),
     )

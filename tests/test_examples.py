@@ -32,6 +32,8 @@ EXPECTED = {
     ("FIG003", "hardware.qmd", 62),
     ("CAP005", "hardware.qmd", 75),
     ("CAP009", "hardware.qmd", 105),
+    ("IMG002", "hardware.qmd", 107),
+    ("IMG001", "hardware.qmd", 107),
     ("XR002", "efficiency.qmd", 8),
     ("XR003", "efficiency.qmd", 15),
     ("TBL001", "efficiency.qmd", 24),

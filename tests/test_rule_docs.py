@@ -56,4 +56,4 @@ def test_a_doc_that_lies_is_reported(tmp_path: Path) -> None:
     referenced = "{#fig-roofline}\n\nSee @fig-roofline.\n```\nand no"
     lying = replace(rule, doc=rule.doc.replace("{#fig-roofline}\n```\nand no", referenced))
     assert lying.doc != rule.doc
-    assert check_examples(lying, tmp_path) == ["FIG002: its Example does not produce FIG002 (found: CAP002, FIG001)"]
+    assert check_examples(lying, tmp_path) == ["FIG002: its Example does not produce FIG002 (found: CAP002, FIG001, IMG001)"]
