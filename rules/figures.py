@@ -174,11 +174,16 @@ def listing_shown_before_reference(project: Project, options: dict[str, Any]) ->
     return _shown_before_reference(project, "lst", options["allow-following-paragraphs"])
 
 
-def _unreferenced_figures(project: Project) -> tuple[list[tuple[Namespace, FloatEntry]], int]:
-    """The labelled figures nothing refers to, and how many labelled figures there are (a
-    figure written once per format, in html and pdf blocks, counts once)."""
+_SHARE = Option("min-referenced-share", float, 0.5,
+                "below this share of referred-to floats the book numbers them without referring to them: one "
+                "project-level finding instead of one per float (0: always one per float)")
+
+
+def _unreferenced(project: Project, kind: str) -> tuple[list[tuple[Namespace, FloatEntry]], int]:
+    """The labelled floats of `kind` nothing refers to, and how many labelled floats of that kind
+    there are (one written once per format, in html and pdf blocks, counts once)."""
     unreferenced, seen, labels = [], set(), set()
-    for space, entry in labelled_floats(project, "fig"):
+    for space, entry in labelled_floats(project, kind):
         labels.add((id(space), entry.label))
         if not space.outside_references(entry) and not entry.labels & space.linked and (id(space), entry.label) not in seen:
             seen.add((id(space), entry.label))
@@ -186,22 +191,42 @@ def _unreferenced_figures(project: Project) -> tuple[list[tuple[Namespace, Float
     return unreferenced, len(labels)
 
 
-def _figure_habit(project: Project) -> Advice | None:
-    unreferenced, total = _unreferenced_figures(project)
-    if not total:
-        return None
-    referred = total - len(unreferenced)
-    if referred * 2 < total:
-        return Advice(f"the text refers to {referred} of {total} labelled figures: this book numbers figures without "
-                      "referring to them, so FIG002 is off (take it out of `ignore` when you start referring to them)",
-                      ignore=True)
-    return Advice(f"the text refers to {referred} of {total} labelled figures: FIG002 reports the others")
+def _unreferenced_findings(project: Project, kind: str, code: str, options: dict[str, Any]) -> Iterator[Violation]:
+    """FIG002, TBL002, LST002: one finding per unreferenced float, or one for the book when it
+    refers to fewer than `min-referenced-share` of them."""
+    unreferenced, total = _unreferenced(project, kind)
+    if not unreferenced:
+        return
+    noun = _NOUN[kind]
+    if len(unreferenced) > 1 and 1 - len(unreferenced) / total < options.get("min-referenced-share", 0.5):
+        first = unreferenced[0][1]
+        message = (f"{len(unreferenced)} of {total} {noun}s are never referred to: this book numbers {noun}s "
+                   f"without referring to them; refer to them or ignore {code} (first: `{first.label}`)")
+        yield Violation(first.definition.span, message, subject=f"{noun}s")
+        return
+    for space, entry in unreferenced:
+        own = " (only its own caption mentions it)" if space.self_references(entry) else ""
+        yield Violation(entry.definition.span, f"{noun} `{entry.label}` is never referred to{own}", subject=entry.label)
 
 
-@rule("FIG002", "unreferenced-figure", "warning", tags=("figures",), advise=_figure_habit,
-      options=[Option("min-referenced-share", float, 0.5,
-                      "below this share of referred-to figures the book numbers figures without referring to "
-                      "them: one project-level finding instead of one per figure (0: always one per figure)")])
+def _habit(kind: str, code: str):
+    """The `advise` hook of FIG002, TBL002 and LST002: off for a book that does not refer to them."""
+
+    def advise(project: Project) -> Advice | None:
+        unreferenced, total = _unreferenced(project, kind)
+        if not total:
+            return None
+        referred, noun = total - len(unreferenced), _NOUN[kind]
+        if referred * 2 < total:
+            return Advice(f"the text refers to {referred} of {total} labelled {noun}s: this book numbers {noun}s "
+                          f"without referring to them, so {code} is off (take it out of `ignore` when you start "
+                          "referring to them)", ignore=True)
+        return Advice(f"the text refers to {referred} of {total} labelled {noun}s: {code} reports the others")
+
+    return advise
+
+
+@rule("FIG002", "unreferenced-figure", "warning", tags=("figures",), advise=_habit("fig", "FIG002"), options=[_SHARE])
 def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A labelled figure that nothing refers to.
 
@@ -233,21 +258,7 @@ def unreferenced_figure(project: Project, options: dict[str, Any]) -> Iterator[V
     ![Roofline model.](roofline.png){#fig-roofline}
     ```
     """
-    unreferenced, total = _unreferenced_figures(project)
-    if not unreferenced:
-        return
-    referenced_share = 1 - len(unreferenced) / total
-    if len(unreferenced) > 1 and referenced_share < options.get("min-referenced-share", 0.5):
-        first = unreferenced[0][1]
-        message = (f"{len(unreferenced)} of {total} figures are never referred to: this book numbers figures "
-                   "without referring to them; refer to them or ignore FIG002 (first: "
-                   f"`{first.label}`)")
-        yield Violation(first.definition.span, message, subject="figures")
-        return
-    for space, entry in unreferenced:
-        own = " (only its own caption mentions it)" if space.self_references(entry) else ""
-        yield Violation(entry.definition.span, f"figure `{entry.label}` is never referred to{own}",
-                        subject=entry.label)
+    yield from _unreferenced_findings(project, "fig", "FIG002", options)
 
 
 @rule("FIG003", "figure-referenced-only-in-caption", "info", tags=("figures",))
@@ -290,5 +301,76 @@ def figure_referenced_only_in_caption(project: Project, options: dict[str, Any])
                             related=tuple(Related(ref.span, "only captions refer to the figure") for ref in refs))
 
 
+@rule("TBL002", "unreferenced-table", "warning", tags=("tables",), advise=_habit("tbl", "TBL002"), options=[_SHARE])
+def unreferenced_table(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A labelled table that nothing refers to.
+
+    ## What it does
+    FIG002 for tables: reports each table labelled `#tbl-` (a captioned Markdown table, a
+    table div, a cell with `label: tbl-…`) when nothing in its namespace refers to it
+    outside its own caption, and no link points at it. References from other pages of a
+    website, to a sub-table, or from conditional content count as FIG002's do. A book
+    that refers to fewer than half its tables (`min-referenced-share`) gets one finding.
+
+    ## Why is this bad?
+    A numbered table the text never mentions is left over from a draft, or the reader is
+    not told what to read in it.
+
+    ## Example
+    ```markdown
+    | Level | Capacity |
+    |-------|---------:|
+    | SRAM  |    32 MB |
+
+    : Memory levels. {#tbl-levels}
+    ```
+
+    ## Use instead
+    ```markdown
+    @tbl-levels lists the capacity of each level.
+
+    | Level | Capacity |
+    |-------|---------:|
+    | SRAM  |    32 MB |
+
+    : Memory levels. {#tbl-levels}
+    ```
+    """
+    yield from _unreferenced_findings(project, "tbl", "TBL002", options)
+
+
+@rule("LST002", "unreferenced-listing", "warning", tags=("listings",), advise=_habit("lst", "LST002"), options=[_SHARE])
+def unreferenced_listing(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A labelled listing that nothing refers to.
+
+    ## What it does
+    FIG002 for listings: reports each code listing labelled `#lst-` (a code block with
+    `lst-cap`, a listing div, a cell with `lst-label`) that nothing in its namespace
+    refers to, with FIG002's reasons to stay quiet and its book-level summary.
+
+    ## Why is this bad?
+    A numbered listing the text never introduces leaves the reader to guess why the code
+    is there.
+
+    ## Example
+    ````markdown
+    ```{#lst-query .sql lst-cap="All runs."}
+    SELECT * FROM runs;
+    ```
+    ````
+
+    ## Use instead
+    ````markdown
+    @lst-query reads every run.
+
+    ```{#lst-query .sql lst-cap="All runs."}
+    SELECT * FROM runs;
+    ```
+    ````
+    """
+    yield from _unreferenced_findings(project, "lst", "LST002", options)
+
+
 RULES = [figure_shown_before_reference, unreferenced_figure, figure_referenced_only_in_caption,
+         unreferenced_table, unreferenced_listing,
          table_shown_before_reference, listing_shown_before_reference]

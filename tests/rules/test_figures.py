@@ -230,3 +230,30 @@ def test_fig002_one_finding_for_a_figure_written_once_per_format(tmp_path):
             "::: {.content-visible when-format=\"html\"}\n![Map.](m.png){#fig-map}\n:::\n\n"
             "::: {.content-visible when-format=\"pdf\"}\n![Map.](m.png){#fig-map}\n:::\n")
     assert fig(book(tmp_path, {"index.qmd": text}), ("FIG002",)) == [("FIG002", "index.qmd", 8, 17)]
+
+
+# -- TBL002, LST002 -------------------------------------------------------------------------------------
+
+
+def test_tbl002_and_lst002_unreferenced_table_and_listing(tmp_path):
+    text = f"# T\n\n{TABLE}\n{LISTING}\n"
+    root = book(tmp_path, {"index.qmd": text})
+    assert fig(root, ("TBL002", "LST002")) == [("TBL002", "index.qmd", 7, 14), ("LST002", "index.qmd", 9, 6)]
+    assert messages(root, ("TBL002", "LST002")) == ["table `tbl-results` is never referred to",
+                                                    "listing `lst-query` is never referred to"]
+
+
+def test_tbl002_and_lst002_referenced_from_another_chapter_by_link_or_subtable(tmp_path):
+    tables = ("::: {#tbl-pair}\n| a |\n|---|\n| 1 |\n\n: A {#tbl-pair-a}\n\n| b |\n|---|\n| 2 |\n\n: B {#tbl-pair-b}\n\n"
+              "Pair.\n:::\n\nSee @tbl-pair-b.\n")
+    root = book(tmp_path, {"index.qmd": f"# T\n\n{TABLE}\n{LISTING}\n{tables}",
+                           "two.qmd": "# Two\n\nBack to @tbl-results and [the query](#lst-query).\n"})
+    assert fig(root, ("TBL002", "LST002")) == []
+
+
+def test_tbl002_book_that_labels_tables_without_referring_to_them_gets_one_finding(tmp_path):
+    tables = "".join(f"| a |\n|---|\n| {n} |\n\n: Table {n}. {{#tbl-t{n}}}\n\n" for n in range(4))
+    root = book(tmp_path, {"index.qmd": "# T\n\nSee @tbl-t0.\n\n" + tables})
+    assert messages(root, ("TBL002",)) == [
+        "3 of 4 tables are never referred to: this book numbers tables without referring to them; refer to them or "
+        "ignore TBL002 (first: `tbl-t1`)"]
