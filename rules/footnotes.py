@@ -414,5 +414,40 @@ def _blank_line_before(definition: FootnoteDef) -> Fix:
                prefix + "\n")
 
 
+# -- FN008 ------------------------------------------------------------------------------
+
+
+@rule("FN008", "inline-footnote", "warning", tags=_TAGS + ("style",), enabled=False)
+def inline_footnote(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """An inline footnote, `^[…]`, in a house style that writes every note as a reference.
+
+    ## What it does
+    Reports each inline note `^[text]` that Pandoc reads as a note (not in code, math,
+    comments or raw blocks). Off by default: Pandoc and Quarto accept inline notes; turn
+    it on for a house style (MLSysBook's) that wants every note as `[^id]` with a
+    definition, which can be reviewed, reused and given a name.
+
+    ## Why is this bad?
+    An inline note cannot be referenced twice, has no id to search for, and hides a
+    paragraph of text inside a sentence of another.
+
+    ## Example
+    ```markdown
+    TPUs use systolic arrays.^[A grid of multiply-accumulate units.]
+    ```
+
+    ## Use instead
+    ```markdown
+    TPUs use systolic arrays.[^fn-systolic]
+
+    [^fn-systolic]: A grid of multiply-accumulate units.
+    ```
+    """
+    for doc in project.documents.values():
+        for note in doc.inline_notes:
+            yield Violation(note.source.span(note.start, note.end),
+                            "inline footnote `^[…]`: the house style writes notes as `[^id]` with a definition")
+
+
 RULES = [undefined_footnote, unused_footnote, duplicate_footnote, empty_footnote, footnote_id_collision,
-         footnote_definition_not_separated]
+         footnote_definition_not_separated, inline_footnote]

@@ -47,6 +47,7 @@ EXPECTED = {
     ("XR003", "efficiency.qmd", 61),
     ("CAP004", "efficiency.qmd", 68),
     ("XR001", "efficiency.qmd", 81),
+    ("FN008", "efficiency.qmd", 84),
     ("XR002", "tools.qmd", 36),
     ("FN001", "tools.qmd", 39),
     ("FN003", "tools.qmd", 45),

@@ -440,3 +440,16 @@ def test_mlsysbook_placement_snippets(tmp_path: Path) -> None:
 def test_marker_between_dollar_amounts_is_live(tmp_path: Path) -> None:
     # `$10 and $20` is not math (a closing `$` followed by a digit), so the marker is real.
     assert one(tmp_path, "It costs $10 and[^a] then $20.\n") == [("FN001", 1, 17)]
+
+
+# -- FN008 inline-footnote ----------------------------------------------------------------------
+
+
+def test_fn008_is_off_by_default_and_reports_inline_notes_pandoc_reads(tmp_path: Path) -> None:
+    text = "A note.^[Inline one.] And `^[code]`, $x^[1]$ and \\^[escaped].\n\n<!-- ^[comment] -->\n"
+    write_files(tmp_path, {"doc.qmd": text})
+    assert lint(tmp_path, paths=[tmp_path / "doc.qmd"]) == []
+    [finding] = lint(tmp_path, ["FN008"], paths=[tmp_path / "doc.qmd"])
+    assert (finding.span.line, finding.span.column, finding.span.end_column) == (1, 8, 22)
+    pypandoc = pytest.importorskip("pypandoc", reason="pypandoc-binary is not installed")
+    assert pypandoc.convert_text(text, "native", format="markdown").count("Note") == 1
