@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from mlsys_lint.files import relative
 from mlsys_lint.model import Condition, Label, Violation, format_is
-from mlsys_lint.plugin import rule
+from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project
 from mlsys_lint.xref import (
     CrossRef,
@@ -263,7 +263,8 @@ def _site(project: Project, definition: Definition, here: str) -> str:
 # -- XR003 ---------------------------------------------------------------------------
 
 
-@rule("XR003", "invalid-label", "warning", tags=_TAGS)
+@rule("XR003", "invalid-label", "warning", tags=_TAGS,
+      options=[Option("forbid-underscore", bool, False, "also report labels with `_` in them (`fig-my_plot`)")])
 def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     """A label that Quarto cannot cross-reference as written.
 
@@ -299,13 +300,25 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
 
     @fig-roofline shows the bound.
     ```
+
+    ## Options
+    - `forbid-underscore` (default false): also report a label with `_` in it
+      (`fig-my_plot`), for house styles (MLSysBook's) that forbid it; Quarto's
+      cross-reference guide advises against underscores, which some output formats
+      treat specially.
     """
     types = project.crossref_types
+    underscore = options.get("forbid-underscore", False)
     for doc in project.documents.values():
         for label in doc.labels:
-            if label.type in types and label.id != label.id.lower() and label.form != "subcap":
+            if label.type not in types or label.form == "subcap":
+                continue
+            if label.id != label.id.lower():
                 yield Violation(label.span, f"label `{label.id}` has upper-case letters; Quarto labels must be "
                                             f"lower case (use `{valid_label(label.id)}`)", subject=label.id)
+            elif underscore and "_" in label.id:
+                yield Violation(label.span, f"label `{label.id}` has `_` in it, which the house style forbids (use "
+                                            f"`{label.id.replace('_', '-')}`)", subject=label.id)
         for label in doc.other_ids:
             if label.form == "chunk-name":  # knitr names every chunk; a name is no attempt at a label
                 continue

@@ -352,3 +352,11 @@ def test_xr001_on_quarto_tests_reports_only_references_meant_to_stay_unresolved(
     # The corpus folder is no project: its loose documents, plus the book project nested in it.
     diagnostics = lint(QUARTO_TESTS, select=["XR001"], paths=[QUARTO_TESTS, docs / "project" / "book"])
     assert {(Path(d.span.path).relative_to(docs).as_posix(), d.subject) for d in diagnostics} == INTENDED
+
+
+def test_xr003_forbid_underscore_is_a_house_style_option(tmp_path):
+    text = "# T {#sec-t}\n\nSee @fig-my_plot.\n\n![Plot.](p.png){#fig-my_plot}\n"
+    root = book(tmp_path, {"index.qmd": text})
+    assert xr(root, ("XR003",)) == []
+    config = {"rules": {"XR003": {"forbid-underscore": True}}}
+    assert found(lint(root, select=["XR003"], config=config), root) == [("XR003", "index.qmd", 5, 18)]
