@@ -731,5 +731,94 @@ def image_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterato
             yield Violation(picture.span, message, picture.path)
 
 
+# -- CAP008: house caption style ---------------------------------------------------------------
+
+_BOLD_LEAD = re.compile(r"^\*\*[^*\n]+?\*\*:\s")
+_ENDS_SENTENCE = re.compile(r"[.?!][)\]\"'*_’”]*\s*$")
+_WORD = re.compile(r"[A-Za-z][\w’'-]*")
+
+
+def _title_case(text: str) -> bool:
+    """Most words after the first start with a capital (acronyms and names like ImageNet aside)."""
+    words = [w for w in _WORD.findall(text)[1:] if len(w) > 3]
+    capitalised = [w for w in words if w[0].isupper() and w[1:] == w[1:].lower()]
+    return len(words) >= 2 and len(capitalised) * 2 > len(words)
+
+
+def _style_problems(caption: str, options: dict[str, Any]) -> list[str]:
+    problems = []
+    bold = _BOLD_LEAD.match(caption)
+    if options.get("bold-lead", False) and bold is None:
+        problems.append("does not start with a bold title, `**Title**: `")
+    if options.get("end-with-period", True) and not _ENDS_SENTENCE.search(caption):
+        problems.append("does not end with a period")
+    if options.get("sentence-case", False) and _title_case(_plain(bold.group() if bold else caption)):
+        problems.append("is in title case, not sentence case")
+    limit = options.get("max-words", 0)
+    words = len(_plain(caption).split())
+    if limit and words > limit:
+        problems.append(f"has {words} words (limit {limit})")
+    return problems
+
+
+@rule("CAP008", "caption-style", "info", tags=("captions", "style"), enabled=False,
+      options=[Option("end-with-period", bool, True, "a caption ends with a period (or ? or !)"),
+               Option("bold-lead", bool, False, "a caption starts with a bold title and a colon, `**Title**: `"),
+               Option("sentence-case", bool, False, "the title (or the caption) is in sentence case"),
+               Option("max-words", int, 0, "the longest caption accepted, in words (0: no limit)")])
+def caption_style(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    """A figure, table or listing caption that does not follow the house style.
+
+    ## What it does
+    Off by default. Checks every caption of a figure, table or listing (sub-figures
+    aside) against the options: a final period, a bold lead title (`**Title**: …`,
+    MLSysBook's form), sentence case, a word limit. Captions written as attributes or
+    cell options are checked like caption paragraphs; a caption computed by code is not.
+
+    ## Why is this bad?
+    Readers meet captions in lists of figures and side by side; a book whose captions
+    follow one form reads as one book.
+
+    ## Example
+    ```{.yaml filename=".mlsys-lint.yml"}
+    select: [CAP008]
+    rules: {CAP008: {bold-lead: true}}
+    ```
+
+    ```markdown
+    See @fig-roofline.
+
+    ![Roofline model](roofline.png){#fig-roofline fig-alt="A sloped line meeting a flat one."}
+    ```
+
+    ## Use instead
+    ```{.yaml filename=".mlsys-lint.yml"}
+    select: [CAP008]
+    rules: {CAP008: {bold-lead: true}}
+    ```
+
+    ```markdown
+    See @fig-roofline.
+
+    ![**Roofline model**: throughput is capped by bandwidth, then by compute.](roofline.png){#fig-roofline fig-alt="A sloped line meeting a flat one."}
+    ```
+
+    ## Options
+    - `end-with-period` (default true), `bold-lead` (default false), `sentence-case`
+      (default false), `max-words` (default 0, no limit).
+    """
+    for doc in _documents(project):
+        for item in doc.floats:
+            if item.parent is not None or item.type not in ("fig", "tbl", "lst") or not _has_text(item.caption):
+                continue
+            if item.caption.computed:
+                continue
+            problems = _style_problems(item.caption.value.strip(), options)
+            if problems:
+                what = {"fig": "figure", "tbl": "table", "lst": "listing"}[item.type]
+                yield Violation(item.caption.span, f"caption of {_name(item, what)} {'; '.join(problems)}",
+                                item.label or "")
+
+
 RULES = [figure_missing_caption, figure_missing_alt_text, alt_text_duplicates_caption, alt_text_quality,
-         table_missing_caption, listing_missing_caption, conflicting_captions, image_missing_alt_text]
+         table_missing_caption, listing_missing_caption, conflicting_captions, caption_style, image_missing_alt_text]

@@ -20,6 +20,7 @@ EXPECTED = {
     ("MSL005", "introduction.qmd", 46),
     ("LST001", "data.qmd", 39),
     ("TBL002", "data.qmd", 66),
+    ("CAP008", "data.qmd", 66),
     ("LST002", "data.qmd", 68),
     ("CAP002", "training.qmd", 67),
     ("FIG001", "training.qmd", 85),

@@ -255,7 +255,7 @@ def test_cap003_different_alt_is_fine(tmp_path):
 
 def test_cap003_div_image_bracket_text_equal_to_the_caption_paragraph(tmp_path):
     text = "# T\n\n::: {#fig-x}\n![Dividing cells.](c.png)\n\nDividing cells\n:::\n"
-    assert cap(tmp_path, text) == [("CAP003", 4, 3)]
+    assert cap(tmp_path, text, ("CAP001", "CAP002", "CAP003")) == [("CAP003", 4, 3)]
 
 
 def test_cap003_cell_alt_equal_to_caption(tmp_path):
@@ -497,3 +497,36 @@ def test_cap009_positions_and_what_it_leaves_to_cap002(tmp_path):
         "CAP009 image `a.png` has no alt text, so screen readers read its file name: write it between the brackets, "
         'or add `{alt=""}` if it is decorative',
         'CAP009 `<img>` of `up.png` has no `alt` attribute: add `alt="…"` (`alt=""` if decorative)']
+
+
+# -- CAP008 caption-style -------------------------------------------------------------------------------
+
+HOUSE = {"rules": {"CAP008": {"bold-lead": True, "sentence-case": True, "max-words": 12}}}
+
+
+def test_cap008_is_off_by_default_and_checks_a_final_period(tmp_path):
+    text = "# T\n\n![Roofline model](r.png){#fig-r}\n\n| a |\n|---|\n| 1 |\n\n: Results? {#tbl-r}\n"
+    assert cap(tmp_path, text, ("CAP001", "CAP002", "CAP005")) == [("CAP002", 3, 27)]
+    assert [d.message for d in lint(book(tmp_path, {"index.qmd": text}), select=["CAP008"])] == [
+        "caption of figure `fig-r` does not end with a period"]
+
+
+@pytest.mark.parametrize(("caption", "problems"), [
+    ("**Roofline model**: throughput is capped by bandwidth.", []),
+    ("**Roofline Model For Modern Accelerators**: throughput is capped.", ["is in title case, not sentence case"]),
+    ("**ImageNet accuracy by year**: the error rate fell (Russakovsky et al.).", []),
+    ("Roofline model.", ["does not start with a bold title, `**Title**: `"]),
+    ("**Roofline model**: one two three four five six seven eight nine ten eleven.", ["has 13 words (limit 12)"]),
+])
+def test_cap008_house_style_options(tmp_path, caption, problems):
+    text = f"# T\n\nSee @fig-r.\n\n![{caption}](r.png){{#fig-r fig-alt=\"Lines.\"}}\n"
+    messages_ = [d.message for d in lint(book(tmp_path, {"index.qmd": text}), select=["CAP008"], config=HOUSE)]
+    assert messages_ == ([f"caption of figure `fig-r` {'; '.join(problems)}"] if problems else [])
+
+
+def test_cap008_covers_tables_listings_and_cell_captions(tmp_path):
+    text = ('# T\n\n| a |\n|---|\n| 1 |\n\n: Results {#tbl-r}\n\n```{#lst-q .sql lst-cap="All runs"}\nSELECT 1;\n```\n\n'
+            '```{python}\n#| label: fig-c\n#| fig-cap: "A plot"\nplot()\n```\n')
+    root = book(tmp_path, {"index.qmd": text})
+    assert found(lint(root, select=["CAP008"]), root) == [("CAP008", "index.qmd", 7, 3), ("CAP008", "index.qmd", 9, 26),
+                                                          ("CAP008", "index.qmd", 15, 14)]
