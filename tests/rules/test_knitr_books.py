@@ -115,5 +115,7 @@ def test_knitr_book_habits_tables_images_and_numbers(tmp_path):
         ("XR004", "index.qmd", 8, 84),    # chapter form only: "Figures 1-3" mean another work
         ("FIG002", "index.qmd", 18, 11),  # 3 of 4 figures never referred to: one finding for the book
         ("CAP005", "index.qmd", 40, 13),  # labelled (CSV form), no caption; the plain table above is fine
+        ("TBL002", "index.qmd", 40, 13),
         ("CAP009", "index.qmd", 44, 14),
+        ("IMG001", "index.qmd", 44, 14),  # the screenshot is not in the fixture
     ]
