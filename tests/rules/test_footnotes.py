@@ -10,7 +10,7 @@ from lintkit import book, found, lint, write_files
 from mlsys_lint.fixes import apply_fixes
 from mlsys_lint.model import Severity
 
-FN = ["FN"]
+FN = ["FN001", "FN002", "FN003", "FN004", "FN005", "FN006"]  # the always-on footnote rules
 
 
 def one(tmp_path: Path, text: str, select: list[str] | None = None, name: str = "doc.qmd"):
