@@ -245,7 +245,8 @@ def test_hook_with_a_baseline_for_a_book_in_a_subfolder(tmp_path: Path, env, hoo
     book = root / "book"
     hook = {"id": "mlsys-lint", "args": ["--baseline", "book/.mlsys-lint-baseline.json"]}
     config = {"repos": [{"repo": str(hook_path), "rev": rev, "hooks": [hook]}]}
-    _write(book, {"_quarto.yml": CONFIG, "index.qmd": INDEX, "a.qmd": A_QMD, "b.qmd": B_CLEAN})
+    _write(book, {"_quarto.yml": CONFIG, "index.qmd": INDEX, "a.qmd": A_QMD, "b.qmd": B_CLEAN,
+                  "pipeline.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>\n"})
     _write(root, {".pre-commit-config.yaml": yaml.safe_dump(config, sort_keys=False)})
     written = _run([sys.executable, "-m", "mlsys_lint", "--write-baseline", ".mlsys-lint-baseline.json"], book, env)
     assert "wrote 1 baseline entry" in written.stderr  # a.qmd's @fig-legacy
