@@ -46,11 +46,25 @@ def _provide_file_listing(project: "Project", settings: "Settings") -> None:
     project.file_listing = FileListing()
 
 
+def _provide_bibliography(project: "Project", settings: "Settings") -> None:
+    from mlsys_lint.bibliography import ProjectBibliography
+
+    bibliography = ProjectBibliography()
+    for unit in project.all_units:
+        for naming in bibliography.namings(project, unit):
+            source = bibliography.file(naming.path).source
+            if source is not None:
+                project.data_sources[naming.path] = source
+    project.bibliography = bibliography
+
+
 FACTS: dict[str, Fact] = {
     fact.name: fact
     for fact in (
         Fact("glossary", "`project.glossary`: the glossary of the configured or detected sources "
                          "(read it with `mlsys_lint.terms.project_glossary`)", _provide_glossary),
+        Fact("bibliography", "`project.bibliography`: the bibliography files named for each document, read once "
+                             "(`mlsys_lint.bibliography.ProjectBibliography`)", _provide_bibliography),
         Fact("file-listing", "`project.file_listing`: which files exist, with the case of their names, each "
                              "folder listed once (`mlsys_lint.file_listing.FileListing.lookup`)", _provide_file_listing),
         Fact("unused-suppressions", "`project.unused_suppressions`: suppression comments that silenced no "

@@ -24,6 +24,7 @@ from mlsys_lint.model import (CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, Footnote
                               base_format)
 
 if TYPE_CHECKING:
+    from mlsys_lint.bibliography import ProjectBibliography
     from mlsys_lint.file_listing import FileListing
     from mlsys_lint.term_usage import TermUsage
     from mlsys_lint.terms import ProjectGlossary
@@ -168,6 +169,8 @@ class Project:
     """The `unused-suppressions` fact: set by the engine once the other rules have run."""
     file_listing: "FileListing | None" = None
     """The `file-listing` fact (`mlsys_lint.facts`): set when a selected rule needs it."""
+    bibliography: "ProjectBibliography | None" = None
+    """The `bibliography` fact (`mlsys_lint.facts`): set when a selected rule needs it."""
     namespace_index: "list[Namespace] | None" = field(default=None, repr=False)
     """`mlsys_lint.xref.namespaces`, built on first use."""
     citation_keys: frozenset[str] | None = field(default=None, repr=False)

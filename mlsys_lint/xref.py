@@ -34,9 +34,6 @@ if TYPE_CHECKING:
 
 _TYPE_PREFIX = re.compile(r"([A-Za-z]+)-")
 _GENERATED = re.compile(r"(.+)-\d+$")
-_BIB_KEY = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.M)
-_YAML_ID = re.compile(r"^[ \t-]*id:[ \t]*['\"]?([^'\"\s]+)", re.M)
-_JSON_ID = re.compile(r"\"id\"[ \t]*:[ \t]*\"([^\"]+)\"")
 
 Order = tuple
 
@@ -359,10 +356,6 @@ def bibliography_keys(project: "Project") -> frozenset[str]:
 
 
 def _read_keys(path: Path) -> set[str]:
-    try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
-        return set()
-    suffix = path.suffix.lower()
-    pattern = _JSON_ID if suffix == ".json" else _YAML_ID if suffix in (".yml", ".yaml") else _BIB_KEY
-    return set(pattern.findall(text))
+    from mlsys_lint.bibliography import read_bib_file
+
+    return {entry.key for entry in read_bib_file(str(path)).entries}

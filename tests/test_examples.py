@@ -49,6 +49,10 @@ EXPECTED = {
     ("CAP004", "efficiency.qmd", 68),
     ("XR001", "efficiency.qmd", 81),
     ("FN008", "efficiency.qmd", 84),
+    ("CIT001", "efficiency.qmd", 86),
+    ("CIT003", "references.bib", 7),
+    ("CIT003", "references.bib", 13),
+    ("CIT002", "references.bib", 19),
     ("XR002", "tools.qmd", 36),
     ("FN001", "tools.qmd", 39),
     ("FN003", "tools.qmd", 45),
@@ -87,3 +91,14 @@ def test_example_book_covers_every_rule() -> None:
 def test_clean_book_is_clean() -> None:
     root = EXAMPLES / "clean-book"
     assert found(_lint(root), root) == []
+
+
+def test_mlsysbook_house_settings_turn_the_house_rules_on() -> None:
+    from mlsys_lint.config import load_settings
+
+    house = load_settings(EXAMPLES, EXAMPLES / "mlsysbook-house.mlsys-lint.yml")
+    assert house.extend_select == ["FN008", "CAP008", "CIT003"]
+    assert house.rules["XR003"] == {"forbid-underscore": True}
+    root = EXAMPLES / "book"
+    codes = {d.code for d in lint(root, config={"extend-select": house.extend_select, "rules": house.rules})}
+    assert {"FN008", "CAP008", "CIT003"} <= codes
