@@ -91,6 +91,7 @@ class ProjectBibliography:
 
     def __init__(self) -> None:
         self.files: dict[str, BibFile] = {}
+        self._namings: dict[str, list[Naming]] = {}
 
     def file(self, path: str) -> BibFile:
         if path not in self.files:
@@ -100,6 +101,11 @@ class ProjectBibliography:
     def namings(self, project: "Project", unit: "Unit") -> list[Naming]:
         """The files `bibliography:` names for `unit`: the project's (and its formats'), then the
         page's own front matter (Quarto merges the lists)."""
+        if unit.path not in self._namings:
+            self._namings[unit.path] = self._find_namings(project, unit)
+        return self._namings[unit.path]
+
+    def _find_namings(self, project: "Project", unit: "Unit") -> list[Naming]:
         found: list[Naming] = []
         config_folder = str(project.config_path.parent if project.config_path else project.root)
         metas: list[tuple[Any, str, Source | None]] = [(project.config, config_folder, project.config_source)]

@@ -28,6 +28,7 @@ class FileListing:
 
     def __init__(self) -> None:
         self._folders: dict[str, dict[str, list[str]] | None] = {}
+        self._lookups: dict[tuple[str, str], Lookup] = {}
 
     def _entries(self, folder: str) -> dict[str, list[str]] | None:
         """The names in `folder` grouped by their case-folded form; None if it cannot be listed."""
@@ -46,6 +47,12 @@ class FileListing:
         """Look up `path` (absolute, normalised) component by component below `anchor`, a folder
         whose own spelling is taken as it is (the project root); paths outside it are checked
         with the operating system alone."""
+        key = (path, anchor)
+        if key not in self._lookups:
+            self._lookups[key] = self._lookup(path, anchor)
+        return self._lookups[key]
+
+    def _lookup(self, path: str, anchor: str) -> Lookup:
         anchor = anchor.rstrip(os.sep) or os.sep
         if not (path == anchor or path.startswith(anchor.rstrip(os.sep) + os.sep)):
             try:
