@@ -186,3 +186,13 @@ def test_init_keeps_the_defaults_for_a_book_that_refers_to_its_figures(tmp_path:
     assert "refers to 1 of 1 labelled figures: FIG002 reports the others" in config
     assert "ignore: []" in config and "rules: {}" in config and "\nglossary:" not in config
     assert "no glossary source found" in config and "the limit of 250 fits" in config
+
+
+def test_a_changed_data_file_is_checked_as_pre_commit_passes_it(tmp_path: Path) -> None:
+    """The hook passes a changed glossary or bibliography: its own findings are reported, the chapters' are not."""
+    config = "project:\n  type: book\nbook:\n  chapters: [index.qmd]\nbibliography: refs.bib\n"
+    root = book(tmp_path, {"index.qmd": "# T\n\nSee @fig-none and [@a2020].\n"}, config=config,
+                extra={"refs.bib": "@misc{a2020,\n}\n\n@misc{a2020,\n}\n"})
+    result = run(["--format", "concise", "--no-cache", "refs.bib"], root)
+    assert result.exit_code == 1
+    assert [line.split(" ")[:2] for line in result.output.strip().splitlines()] == [["refs.bib:4:7:", "CIT002"]]

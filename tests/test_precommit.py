@@ -168,7 +168,8 @@ def test_manifest_hook_settings() -> None:
     assert hook.get("pass_filenames", True) is True
     files = re.compile(hook["files"])  # pre-commit matches with re.search on the repository path
     for path in ["a.qmd", "contents/core/intro/intro.qmd", "README.md", "notes.Rmd", "x.rmd",
-                 "_quarto.yml", "book/_quarto.yaml", "_quarto-pdf.yml", "config/_quarto-epub.yml"]:
+                 "_quarto.yml", "book/_quarto.yaml", "_quarto-pdf.yml", "config/_quarto-epub.yml",
+                 "references.bib", "hw/hardware_glossary.json", "glossary.yml", "include/glossary.yaml"]:
         assert files.search(path), path
     for path in ["a.qmd.bak", "index.html", "my_quarto.yml", "_quarto.yml.orig", "environment.yml",
                  "contents/_quarto/x.py", "glossary.json"]:
