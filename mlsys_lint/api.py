@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlsys_lint.config import ConfigError, Settings, load_settings, settings_from_mapping
 from mlsys_lint.files import relative
-from mlsys_lint.model import Diagnostic, Severity, Source
+from mlsys_lint.model import Diagnostic, Severity, Source, plural
 
 if TYPE_CHECKING:
     from mlsys_lint.cache import DocumentCache
@@ -237,11 +237,11 @@ def _leftover_fixes(diagnostics: list[Diagnostic], unsafe: bool, failed: set[str
                and os.path.abspath(d.fix.path) not in failed)
     notices = []
     if hidden:
-        notices.append(f"{_plural(hidden, 'unsafe fix', 'unsafe fixes')} not applied; review "
+        notices.append(f"{plural(hidden, 'unsafe fix', 'unsafe fixes')} not applied; review "
                        f"{'it' if hidden == 1 else 'them'} with --diff --unsafe-fixes and apply with "
                        "--fix --unsafe-fixes")
     if left:
-        notices.append(f"{_plural(left, 'fix', 'fixes')} could not be applied (conflicting edits, or the text "
+        notices.append(f"{plural(left, 'fix', 'fixes')} could not be applied (conflicting edits, or the text "
                        f"still changed after {MAX_FIX_PASSES} passes)")
     return notices
 
@@ -253,10 +253,6 @@ def _dropped_fixes(engine: "Engine") -> list[str]:
         notices.append(f"rule {code} ({rule.origin or 'unknown origin'}) offered fixes but is not declared "
                        "fixable; its fixes were dropped")
     return notices
-
-
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 # -- paths, fingerprints, baseline ------------------------------------------------------------

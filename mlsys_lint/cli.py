@@ -18,6 +18,7 @@ import click
 from mlsys_lint import __version__
 from mlsys_lint.config import ConfigError
 from mlsys_lint.files import relative
+from mlsys_lint.model import plural
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -170,7 +171,7 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
         return EXIT_ERROR if _write_baseline(result, options["write_baseline"], quiet) else EXIT_CLEAN
     output_format = _report(result, options, time.perf_counter() - started)
     if result.fixed and not quiet and (output_format not in ("full", "grouped") or options.get("output")):
-        click.echo(f"mlsys-lint: fixed {_plural(result.fixed, 'finding')}", err=True)
+        click.echo(f"mlsys-lint: fixed {plural(result.fixed, 'finding')}", err=True)
     if result.errors:
         return EXIT_ERROR
     if fixing and options.get("exit_non_zero_on_fix") and result.fixed:
@@ -201,18 +202,14 @@ def _list_files(paths: list[str], text: str | None, options: dict[str, Any]) -> 
     return EXIT_CLEAN
 
 
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
 def _write_baseline(result, path: str, quiet: bool) -> bool:
     """Write the findings of `result` as the baseline at `path`; whether a fix failed meanwhile."""
     from mlsys_lint.baseline import anchored_view, write_baseline
 
     count = write_baseline(path, anchored_view(result.diagnostics, path))
     if not quiet:
-        click.echo(f"mlsys-lint: wrote {_plural(count, 'baseline entry', 'baseline entries')} for "
-                   f"{_plural(len(result.diagnostics), 'finding')} to {path}", err=True)
+        click.echo(f"mlsys-lint: wrote {plural(count, 'baseline entry', 'baseline entries')} for "
+                   f"{plural(len(result.diagnostics), 'finding')} to {path}", err=True)
     return bool(result.errors)
 
 
@@ -255,13 +252,13 @@ def _show_diff(result, stdin: tuple[str, str] | None, options: dict[str, Any]) -
     _write_text("".join(chunks), options.get("output"))
     if not options.get("quiet"):
         if chunks:
-            click.echo(f"mlsys-lint: --fix would fix {_plural(count, 'finding')} in {_plural(len(chunks), 'file')}",
+            click.echo(f"mlsys-lint: --fix would fix {plural(count, 'finding')} in {plural(len(chunks), 'file')}",
                        err=True)
         else:
             click.echo("mlsys-lint: nothing to fix", err=True)
         hidden = sum(1 for d in result.diagnostics if d.fix is not None and not d.fix.safe and not unsafe)
         if hidden:
-            click.echo(f"mlsys-lint: {_plural(hidden, 'unsafe fix', 'unsafe fixes')} not shown "
+            click.echo(f"mlsys-lint: {plural(hidden, 'unsafe fix', 'unsafe fixes')} not shown "
                        "(add --unsafe-fixes)", err=True)
     if failed:
         return EXIT_ERROR

@@ -40,6 +40,11 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``0 fixes``: a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
 @dataclass(frozen=True, order=True)
 class Span:
     """A range in one file: 1-based lines and columns, end column exclusive."""

@@ -117,7 +117,7 @@ def test_full_format_shows_source_line_and_caret(broken: Path) -> None:
     assert any(line.endswith("| ```python") for line in lines)
     caret = next(line for line in lines if line.strip().endswith("^^^"))
     assert caret.index("^") == next(line for line in lines if line.endswith("```python")).index("`")
-    assert "MSL002" in result.output and "Found 1 findings" in result.output
+    assert "MSL002" in result.output and "Found 1 finding (1 error) in 1 file" in result.output
 
 
 def test_stdin_with_filename(clean: Path) -> None:

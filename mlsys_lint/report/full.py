@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mlsys_lint.model import Diagnostic, Severity
+from mlsys_lint.model import Diagnostic, Severity, plural
 from mlsys_lint.report import Report, coverage, fixable_summary, help_url
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
@@ -69,7 +69,7 @@ def render(report: Report, out: TextIO) -> None:
 def _summary(console: Console, report: Report) -> None:
     diagnostics = report.diagnostics
     if not diagnostics:
-        console.print(f"[bold green]All checks passed[/bold green] ({len(report.files)} files).")
+        console.print(f"[bold green]All checks passed[/bold green] ({plural(len(report.files), 'file')}).")
         for line in coverage(report):
             console.print(escape(line))
         return
@@ -93,9 +93,10 @@ def _summary(console: Console, report: Report) -> None:
              for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if severities[s]]
     fixable = fixable_summary(diagnostics)
     tail = f"; {fixable}" if fixable else ""
-    console.print(f"\nFound {len(diagnostics)} findings ({', '.join(parts)}) in "
-                  f"{len({d.span.path for d in diagnostics})} files ({len(report.files)} manuscript files checked){tail}.")
+    console.print(f"\nFound {plural(len(diagnostics), 'finding')} ({', '.join(parts)}) in "
+                  f"{plural(len({d.span.path for d in diagnostics}), 'file')} "
+                  f"({plural(len(report.files), 'manuscript file')} checked){tail}.")
     for line in coverage(report):
         console.print(escape(line))
     if report.fixed:
-        console.print(f"Fixed {report.fixed} findings.")
+        console.print(f"Fixed {plural(report.fixed, 'finding')}.")

@@ -12,12 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from mlsys_lint.model import Diagnostic, Severity
+from mlsys_lint.model import Diagnostic, Severity, plural
 from mlsys_lint.report import Report, coverage, fixable_summary
-
-
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
 def _posix(path: str) -> str:
@@ -34,12 +30,12 @@ def summary(report: Report) -> list[str]:
     if diagnostics:
         counts = Counter(d.severity for d in diagnostics)
         parts = [
-            _plural(counts[severity], str(severity), "info" if severity is Severity.INFO else None)
+            plural(counts[severity], str(severity), "info" if severity is Severity.INFO else None)
             for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
             if counts[severity]
         ]
         files = len({_posix(d.span.path) for d in diagnostics})
-        lines.append(f"Found {_plural(len(diagnostics), 'finding')} ({', '.join(parts)}) in {_plural(files, 'file')}.")
+        lines.append(f"Found {plural(len(diagnostics), 'finding')} ({', '.join(parts)}) in {plural(files, 'file')}.")
         fixable = fixable_summary(diagnostics)
         if fixable:
             lines.append(f"{fixable}.")
@@ -47,10 +43,10 @@ def summary(report: Report) -> list[str]:
         lines.append("All checks passed.")
     lines.extend(coverage(report))
     if report.fixed:
-        lines.append(f"Fixed {_plural(report.fixed, 'finding')}.")
+        lines.append(f"Fixed {plural(report.fixed, 'finding')}.")
     if report.stale_baseline:
         lines.append(
-            f"{_plural(len(report.stale_baseline), 'stale baseline entry', 'stale baseline entries')}: "
+            f"{plural(len(report.stale_baseline), 'stale baseline entry', 'stale baseline entries')}: "
             "rewrite the baseline with --write-baseline."
         )
     return lines
