@@ -71,7 +71,7 @@ def _project_options(function):
 @click.option("--format", "output_format", type=click.Choice(["full", "concise", "grouped", "json", "sarif", "github", "junit"]),
               help="Output format (default: full on a terminal, concise otherwise).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
-@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding (text formats and json).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place (repeats until nothing changes).")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, include fixes that may change meaning.")
 @click.option("--diff", is_flag=True, help="Show the fixes as a diff without writing.")
@@ -300,8 +300,11 @@ def _report(result, options: dict[str, Any], elapsed: float) -> str:
                     statistics=bool(options.get("statistics")), stale_baseline=result.stale_baseline,
                     fixed=result.fixed, elapsed=elapsed, rendered=result.rendered, checked=result.checked,
                     skipped_projects=[path + "/" for path in result.nested_projects])
-    if options.get("statistics") and output_format in ("full", "concise"):
-        output_format = "grouped"
+    if options.get("statistics") and output_format in ("full", "concise", "grouped"):
+        output_format = "statistics"
+    elif options.get("statistics") and output_format != "json":
+        raise UsageFailure(f"--statistics gives counts per rule in the full, concise, grouped or json format, "
+                           f"not {output_format}")
     render = renderer(output_format)
     if options.get("output"):
         try:

@@ -196,3 +196,22 @@ def test_a_changed_data_file_is_checked_as_pre_commit_passes_it(tmp_path: Path) 
     result = run(["--format", "concise", "--no-cache", "refs.bib"], root)
     assert result.exit_code == 1
     assert [line.split(" ")[:2] for line in result.output.strip().splitlines()] == [["refs.bib:4:7:", "CIT002"]]
+
+
+@pytest.mark.parametrize("output_format", ["full", "concise", "grouped"])
+def test_statistics_prints_only_the_per_rule_table(tmp_path: Path, output_format: str) -> None:
+    root = book(tmp_path, {"index.qmd": "# T\n\nSee @fig-a and @fig-b.\n\n![](x.png){#fig-c}\n"})
+    result = run(["--statistics", "--format", output_format, "--no-cache", "--color", "never"], root)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1
+    assert lines[0].split()[:3] == ["2", "XR001", "unresolved-reference"] and "in 1 file" in lines[0]
+    assert not any("@fig-a" in line for line in lines)  # no finding is listed
+    assert any(line.startswith("Found ") and "findings" in line for line in lines)
+
+
+def test_statistics_in_json_gives_counts_and_other_formats_refuse(tmp_path: Path) -> None:
+    root = book(tmp_path, {"index.qmd": "# T\n\nSee @fig-a and @fig-b.\n"})
+    document = json.loads(run(["--statistics", "--format", "json", "--no-cache"], root).output)
+    assert document["diagnostics"] == [] and document["summary"]["by_rule"] == {"XR001": 2}
+    refused = run(["--statistics", "--format", "sarif", "--no-cache"], root)
+    assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1

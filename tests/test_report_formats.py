@@ -287,10 +287,13 @@ def test_grouped_clean_and_extras():
     assert "\x1b[" not in render("grouped", make_report(color=True))
 
 
-def test_grouped_statistics():
-    text = render("grouped", make_report(statistics=True))
-    assert "2 FIG001 figure-referenced-before-definition\n" in text
-    assert "1 MSL001 parse-problem\n" in text
+def test_statistics_rows():
+    text = render("statistics", make_report(statistics=True))
+    rows = text.splitlines()
+    assert rows[0].split() == ["2", "FIG001", "figure-referenced-before-definition", "warning", "in", "1", "file"]
+    assert rows[1].split()[:3] == ["1", "CAP004", "alt-text-too-long"]
+    assert "1 fixable" in next(row for row in rows if "GLS001" in row)
+    assert "@fig" not in text
 
 
 def test_full_format_shows_a_window_of_a_long_line_with_the_caret_under_the_span():

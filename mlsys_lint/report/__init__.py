@@ -24,6 +24,7 @@ FORMATS: dict[str, str] = {
     "sarif": "mlsys_lint.report.sarif",
     "github": "mlsys_lint.report.github",
     "junit": "mlsys_lint.report.junit",
+    "statistics": "mlsys_lint.report.statistics",
 }
 
 

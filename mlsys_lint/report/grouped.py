@@ -64,13 +64,5 @@ def render(report: Report, out: TextIO) -> None:
         for d in found:
             out.write(f"  {d.span.line}:{d.span.column} {d.code} {_one_line(d.message)}\n")
         out.write("\n")
-    if report.statistics and report.diagnostics:
-        per_code = Counter(d.code for d in report.diagnostics)
-        width = len(str(max(per_code.values())))
-        for code in sorted(per_code, key=lambda c: (-per_code[c], c)):
-            rule = report.rules.get(code)
-            name = rule.name if rule is not None else next(d.name for d in report.diagnostics if d.code == code)
-            out.write(f"{per_code[code]:>{width}} {code} {name}\n")
-        out.write("\n")
     for line in summary(report):
         out.write(line + "\n")

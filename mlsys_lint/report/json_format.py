@@ -29,7 +29,7 @@ def build(report: Report) -> dict[str, Any]:
             **({"documents": {"rendered": report.rendered, "checked": report.checked}}
                if report.rendered is not None else {}),
         },
-        "diagnostics": [d.as_dict() for d in report.diagnostics],
+        "diagnostics": [] if report.statistics else [d.as_dict() for d in report.diagnostics],
         "stale_baseline": report.stale_baseline,
     }
 
