@@ -237,6 +237,9 @@ _CSV_ITEM = re.compile(r"""(?:^|,)[ \t]*(?:([A-Za-z_.][\w.\-]*)[ \t]*=(?!=)[ \t]
 """One ``key = value`` (or, first on the first line, a bare label) of a CSV-form option line."""
 
 
+_CSV_LABEL = re.compile(r"[\w.\-:]+")
+
+
 def csv_options(text: str) -> dict[str, Any]:
     """knitr's comma-separated options (xfun::csv_options): ``label, fig.cap = "A", echo = FALSE``.
 
@@ -249,8 +252,9 @@ def csv_options(text: str) -> dict[str, Any]:
         match = _CSV_PART.match(part)
         key, value = match.group(1), match.group(2).strip()
         if key is None:
-            if position == 0 and value:
-                options["label"] = value.strip("\"'")
+            label = value.strip("\"'")
+            if position == 0 and _CSV_LABEL.fullmatch(label):  # anything else is no option knitr accepts
+                options["label"] = label
             continue
         options[key] = _r_value(value)
     return options

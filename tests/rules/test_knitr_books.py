@@ -119,3 +119,9 @@ def test_knitr_book_habits_tables_images_and_numbers(tmp_path):
         ("CAP009", "index.qmd", 44, 14),
         ("IMG001", "index.qmd", 44, 14),  # the screenshot is not in the fixture
     ]
+
+
+def test_csv_label_that_is_no_name_is_no_label():
+    """Found by the fuzzer: a bare first part spanning lines (`#| name` then a YAML line) names nothing."""
+    doc = _doc(_SETUP + "```{r}\n#| labeparabl-1\n#| tbl-cap: A caption\nknitr::kable(cars)\n```\n")
+    assert [label.id for label in doc.labels + doc.other_ids] == []
