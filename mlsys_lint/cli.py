@@ -363,20 +363,11 @@ def explain_rule(code: str) -> None:
     def run() -> int:
         for rule in _plugins_for_information().rules.values():
             if rule.code == code.upper() or rule.name == code:
-                status = "on by default" if rule.enabled else "off by default"
-                click.echo(f"# {rule.code} {rule.name}\n")
-                click.echo(f"Default severity: {rule.severity}; {status}; "
-                           f"{'fixable' if rule.fixable else 'not fixable'}; from {rule.origin}"
-                           f"{'; tags: ' + ', '.join(rule.tags) if rule.tags else ''}.")
+                from mlsys_lint.docs import rule_page
+
+                click.echo(rule_page(rule), nl=False)
                 if rule.url:
-                    click.echo(f"Documentation: {rule.url}")
-                click.echo()
-                click.echo(rule.doc)
-                if rule.options and "## Options" not in rule.doc:
-                    click.echo("\n## Options")
-                    for option in rule.options:
-                        click.echo(f"- `{option.name}` ({option.type.__name__}, default {option.default!r}): "
-                                   f"{option.description}")
+                    click.echo(f"\nDocumentation: {rule.url}")
                 return EXIT_CLEAN
         raise UsageFailure(f"unknown rule `{code}` (see `mlsys-lint rules --all`)")
 

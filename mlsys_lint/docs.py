@@ -121,3 +121,45 @@ def check_examples(rule: Rule, folder: Path, registry: dict[str, Rule] | None = 
             problems.append(f"{rule.code}: its Use instead still produces {rule.code}: "
                             + "; ".join(f"{Path(d.span.path).name}:{d.span.line}: {d.message}" for d in fired))
     return problems
+
+
+def rule_page(rule: Rule) -> str:
+    """The rule's page as `mlsys-lint rule CODE` prints it and `docs/rules/CODE.md` holds it."""
+    status = "on by default" if rule.enabled else "off by default"
+    lines = [f"# {rule.code} {rule.name}", "",
+             f"Default severity: {rule.severity}; {status}; {'fixable' if rule.fixable else 'not fixable'}; "
+             f"from {rule.origin}{'; tags: ' + ', '.join(rule.tags) if rule.tags else ''}.", "", rule.doc]
+    if rule.options and "## Options" not in rule.doc:
+        lines += ["", "## Options"] + [f"- `{option.name}` ({option.type.__name__}, default {option.default!r}): "
+                                       f"{option.description}" for option in rule.options]
+    return "\n".join(lines) + "\n"
+
+
+def write_rule_pages(folder: Path, rules: dict[str, Rule]) -> list[Path]:
+    """Write `docs/rules/CODE.md` for each built-in rule and an index; remove pages of rules that
+    no longer exist. Returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    built_in = {code: rule for code, rule in sorted(rules.items()) if rule.built_in}
+    written = []
+    for code, rule in built_in.items():
+        path = folder / f"{code}.md"
+        path.write_text(rule_page(rule), encoding="utf-8")
+        written.append(path)
+    for stale in folder.glob("*.md"):
+        if stale.stem not in built_in and stale.name != "README.md":
+            stale.unlink()
+    index = ["# Rules", "", "Generated from each rule's docstring by `python -m mlsys_lint.docs`; do not edit.", "",
+             "| code | name | severity | default |", "|---|---|---|---|"]
+    index += [f"| [{code}]({code}.md) | {rule.name} | {rule.severity} | {'on' if rule.enabled else 'off'} |"
+              for code, rule in built_in.items()]
+    (folder / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
+    return written + [folder / "README.md"]
+
+
+if __name__ == "__main__":
+    import sys
+
+    from mlsys_lint.engine import load_rules
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "rules"
+    print(f"wrote {len(write_rule_pages(target, load_rules()))} files to {target}")

@@ -10,7 +10,9 @@ Use instead / Options / Fix safety.  Packages expose a list of rules through the
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from mlsys_lint.model import Severity, Violation
@@ -37,9 +39,20 @@ BUILT_IN = "built-in"
 """The `origin` of the rules shipped with mlsys-lint."""
 
 
-def doc_url(code: str) -> str:
-    """Where a built-in rule's documentation lives (a plugin rule's is its own `url`, or none)."""
-    return f"https://github.com/mlsys-lint/mlsys-lint/blob/main/docs/rules/{code}.md"
+DOCS_URL_ENVIRONMENT = "MLSYS_LINT_DOCS_URL"
+"""Where the built-in rules' pages are published, e.g. ``https://github.com/ORG/REPO/blob/main/docs/rules``."""
+_SOURCE_DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
+
+
+def doc_url(code: str) -> str | None:
+    """Where a built-in rule's page lives (a plugin rule's is its own `url`, or none): under
+    ``$MLSYS_LINT_DOCS_URL`` when set, else the generated page in the `docs/rules` folder of a
+    source checkout (a ``file:`` URI), else none: a link is never guessed."""
+    base = os.environ.get(DOCS_URL_ENVIRONMENT, "").strip()
+    if base:
+        return f"{base.rstrip('/')}/{code}.md"
+    page = _SOURCE_DOCS / f"{code}.md"
+    return page.as_uri() if page.is_file() else None
 
 
 @dataclass(frozen=True)

@@ -57,3 +57,25 @@ def test_a_doc_that_lies_is_reported(tmp_path: Path) -> None:
     lying = replace(rule, doc=rule.doc.replace("{#fig-roofline}\n```\nand no", referenced))
     assert lying.doc != rule.doc
     assert check_examples(lying, tmp_path) == ["FIG002: its Example does not produce FIG002 (found: CAP002, FIG001, IMG001)"]
+
+
+def test_generated_rule_pages_are_current() -> None:
+    """`docs/rules/CODE.md` is what `mlsys-lint rule CODE` prints; regenerate with `python -m mlsys_lint.docs`."""
+    from mlsys_lint.docs import rule_page
+
+    folder = Path(__file__).parents[1] / "docs" / "rules"
+    pages = {path.stem for path in folder.glob("*.md")} - {"README"}
+    assert pages == set(BUILT_IN), "run `python -m mlsys_lint.docs`"
+    stale = [code for code, rule in BUILT_IN.items() if (folder / f"{code}.md").read_text(encoding="utf-8") != rule_page(rule)]
+    assert stale == [], "run `python -m mlsys_lint.docs`"
+
+
+def test_rule_command_prints_the_page(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mlsys_lint.cli import main
+    from mlsys_lint.docs import rule_page
+
+    output = CliRunner().invoke(main, ["rule", "XR001"]).output
+    assert output.startswith(rule_page(BUILT_IN["XR001"]))
+    assert "Documentation: file://" in output and output.rstrip().endswith("docs/rules/XR001.md")
