@@ -215,3 +215,14 @@ def test_statistics_in_json_gives_counts_and_other_formats_refuse(tmp_path: Path
     assert document["diagnostics"] == [] and document["summary"]["by_rule"] == {"XR001": 2}
     refused = run(["--statistics", "--format", "sarif", "--no-cache"], root)
     assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
+
+
+def test_fix_with_select_fixes_that_rule_only(tmp_path: Path) -> None:
+    terms = "terms:\n  - term: backpropagation\n    definition: Gradients.\n    variants: [back-propagation]\n"
+    text = "# T\n\nWe train with back-propagation.[^n]\n[^n]: Glued.\n"
+    root = book(tmp_path, {"index.qmd": text}, extra={"terms.yml": terms, ".mlsys-lint.yml": "glossary:\n  sources: [terms.yml]\n"})
+    unfixed = run(["--select", "GLS001,FN006", "--format", "concise", "--no-cache"], root).output
+    assert "GLS001" in unfixed and "FN006" in unfixed
+    run(["--fix", "--unsafe-fixes", "--select", "FN006", "--no-cache"], root)
+    fixed = (root / "index.qmd").read_text()
+    assert "[^n]\n\n[^n]: Glued." in fixed and "back-propagation" in fixed  # GLS001's fix is not applied
