@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from mlsys_lint.config import ConfigError, Settings, load_settings, settings_from_mapping
 from mlsys_lint.files import relative
@@ -80,6 +80,7 @@ def lint(
     cache: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
     jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Result:
     """Lint the projects around `paths` (default: the current folder) and return the findings.
 
@@ -91,6 +92,7 @@ def lint(
     whose findings are left out.  `text` is the content of the single path in `paths`, read
     instead of the file (an editor's buffer, standard input).  `cache` off skips the parse
     cache; `cache_dir` moves it (as ``--cache-dir``); `jobs` parses in that many processes.
+    `progress`, when given, is called with what the run is doing ("parsing 12/38 documents").
 
     Raises `ConfigError` (bad configuration, paths, selection or glossary source),
     `ProjectError` (a `_quarto.yml` that cannot be read), `PluginError` (an installed rule
@@ -112,7 +114,7 @@ def lint(
     rules = select_rules(registry.rules, settings)
     stdin = (str(path_list[0]), text) if text is not None else None
     engine = Engine(settings, rules, stdin=stdin, use_cache=cache, jobs=jobs,
-                    cache_dir=Path(cache_dir) if cache_dir is not None else None)
+                    cache_dir=Path(cache_dir) if cache_dir is not None else None, progress=progress)
     run = engine.run(path_list)
     fixed, errors, failed = 0, [], set()
     if fix:

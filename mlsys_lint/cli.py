@@ -123,14 +123,34 @@ def _guard(action, debug: bool) -> int:
         return EXIT_ERROR
 
 
-def _with_progress(action, quiet: bool):
-    """Run `action`; on an interactive terminal, show a spinner on standard error meanwhile."""
-    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
-        return action()
-    from rich.console import Console
+PROGRESS_AFTER = 0.5
+"""Seconds before a run on a terminal starts showing what it is doing."""
 
-    with Console(stderr=True).status("mlsys-lint: reading the manuscript…", spinner="dots"):
-        return action()
+
+def _with_progress(action, quiet: bool):
+    """Run `action(progress)`; on an interactive terminal, once the run has taken half a second,
+    show its phase and count on standard error ("parsing 12/38 documents", "checking XR001 …")."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
+        return action(None)
+    started = time.perf_counter()
+    status = None
+
+    def progress(phase: str) -> None:
+        nonlocal status
+        if status is None:
+            if time.perf_counter() - started < PROGRESS_AFTER:
+                return
+            from rich.console import Console
+
+            status = Console(stderr=True).status("", spinner="dots")
+            status.start()
+        status.update(f"mlsys-lint: {phase}…")
+
+    try:
+        return action(progress)
+    finally:
+        if status is not None:
+            status.stop()
 
 
 def _check(paths: list[str], options: dict[str, Any]) -> int:
@@ -151,13 +171,13 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
     if options.get("list_files"):
         return _list_files(paths, text, options)
     baseline = options.get("baseline") if not options.get("write_baseline") and not diff_only else None
-    result = _with_progress(lambda: lint(
+    result = _with_progress(lambda progress: lint(
         paths, config=options.get("config_file"), select=_codes(options.get("select")),
         ignore=_codes(options.get("ignore")), extend_select=_codes(options.get("extend_select")),
         fail_on=options.get("fail_on"), quarto_config=options.get("quarto_config"),
         profile=_codes(options.get("profile")), fix=fixing, unsafe_fixes=bool(options.get("unsafe_fixes")),
         baseline=baseline, text=text, cache=not options.get("no_cache"), cache_dir=options.get("cache_dir"),
-        jobs=options.get("jobs")), quiet)
+        jobs=options.get("jobs"), progress=progress), quiet)
     if options.get("verbose"):
         _report_cache(result)
     if diff_only:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from mlsys_lint.config import ConfigError, Settings
 from mlsys_lint.document import Document, parse
@@ -291,8 +291,12 @@ class Engine:
 
     def __init__(self, settings: Settings, rules: dict[str, Rule], base: Path | None = None,
                  stdin: tuple[str, str] | None = None, use_cache: bool = False, jobs: int | None = None,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> None:
         self.settings = settings
+        self.progress = progress or (lambda _phase: None)
+        """Told what the run is doing ("parsing 12/38 documents", "checking XR001 …"), for a terminal."""
+        self._documents = (0, 0)
+        """Documents parsed so far, and how many the project renders (for `progress`)."""
         self.rules = rules
         self.base = base or Path.cwd()
         self.stdin = stdin
@@ -315,6 +319,7 @@ class Engine:
         processes when that pays off (a large cold run)."""
         todo: list[tuple[str, bytes]] = []
         total = 0
+        self._documents = (0, len(paths))
         for path in paths:
             try:
                 data = read_bytes(path)
@@ -345,6 +350,9 @@ class Engine:
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
         """Read and parse one file (or take it from the cache); unreadable → an `unreadable` issue."""
         key = str(path)
+        done, expected = self._documents
+        self._documents = (done + 1, max(expected, done + 1))
+        self.progress(f"parsing {done + 1}/{self._documents[1]} documents")
         try:
             if self.stdin is not None and os.path.abspath(self.stdin[0]) == key:
                 return parse(decode(self.stdin[1].encode("utf-8"), key))
@@ -412,6 +420,7 @@ class Engine:
         for name in sorted(needed):
             provide = FACTS[name].provide
             if provide is not None:
+                self.progress(f"reading the {name}")
                 provide(project, self.settings)
 
     def projects(self, paths: list[Path]) -> list[Project]:
@@ -463,6 +472,7 @@ class Engine:
         """Run `rules`; keep the findings in target files that no per-file ignore drops."""
         found: list[Diagnostic] = []
         for code, rule in rules.items():
+            self.progress(f"checking {code} {rule.name}")
             try:
                 violations = list(rule.check(project, self.options[code]))
             except (ConfigError, InternalError):

@@ -134,3 +134,15 @@ def test_json_says_whether_a_fix_is_safe(fixers, tmp_path: Path) -> None:
     diff = CliRunner().invoke(main, ["check", str(root), "--select", "TPA", "--diff", "--no-cache"])
     assert "+The-color." in diff.stdout and "colour" not in diff.stdout
     assert "mlsys-lint: 1 unsafe fix not shown (add --unsafe-fixes)" in diff.stderr
+
+
+def test_progress_reports_phases_with_counts(tmp_path) -> None:
+    from lintkit import book
+
+    from mlsys_lint import lint
+
+    root = book(tmp_path, {"index.qmd": "# A\n", "b.qmd": "# B\n\nSee @fig-x.\n"})
+    phases: list[str] = []
+    lint([root], cache=False, select=["XR001", "GLS003"], progress=phases.append)
+    assert phases[:2] == ["parsing 1/2 documents", "parsing 2/2 documents"]
+    assert "reading the glossary" in phases and "checking XR001 unresolved-reference" in phases

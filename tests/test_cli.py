@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -226,3 +227,28 @@ def test_fix_with_select_fixes_that_rule_only(tmp_path: Path) -> None:
     run(["--fix", "--unsafe-fixes", "--select", "FN006", "--no-cache"], root)
     fixed = (root / "index.qmd").read_text()
     assert "[^n]\n\n[^n]: Glued." in fixed and "back-propagation" in fixed  # GLS001's fix is not applied
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_phases_on_a_terminal_only(monkeypatch) -> None:
+    from mlsys_lint import cli
+
+    def action(progress):
+        if progress is not None:
+            progress("parsing 1/2 documents")
+            progress("checking XR001 unresolved-reference")
+        return "done"
+
+    terminal = _Terminal()
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0)
+    assert cli._with_progress(action, quiet=False) == "done"
+    assert "checking XR001 unresolved-reference" in terminal.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert cli._with_progress(action, quiet=False) == "done" and piped.getvalue() == ""
