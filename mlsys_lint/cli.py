@@ -78,6 +78,8 @@ def _project_options(function):
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed a file.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record current findings as the baseline.")
+@click.option("--add-suppressions", is_flag=True,
+              help="Write a suppression comment for each current finding (where a comment cannot change the text).")
 @_project_options
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-file parse cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Folder of the parse cache (default: .mlsys-lint-cache at the project root).")
@@ -189,6 +191,8 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
             click.echo(f"mlsys-lint: {notice}", err=True)
     if options.get("write_baseline"):
         return EXIT_ERROR if _write_baseline(result, options["write_baseline"], quiet) else EXIT_CLEAN
+    if options.get("add_suppressions"):
+        return _add_suppressions(result, quiet)
     output_format = _report(result, options, time.perf_counter() - started)
     if result.fixed and not quiet and (output_format not in ("full", "grouped") or options.get("output")):
         click.echo(f"mlsys-lint: fixed {plural(result.fixed, 'finding')}", err=True)
@@ -199,6 +203,30 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
     if result.exit_code == EXIT_FINDINGS and not options.get("exit_zero"):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _add_suppressions(result, quiet: bool) -> int:
+    """``--add-suppressions``: comment each current finding away; say what was left for a baseline."""
+    from mlsys_lint.fixes import FixError, apply_fixes
+    from mlsys_lint.suppressions import plan_suppressions
+
+    documents = {relative(path, max_up=1): doc for project in result.projects for path, doc in project.documents.items()}
+    plan = plan_suppressions(result.diagnostics, documents)
+    failed, comments, files = False, 0, 0
+    for path, fixes in sorted(plan.fixes.items()):
+        try:
+            apply_fixes(path, fixes, documents[path].source.text)
+        except FixError as error:
+            click.echo(f"mlsys-lint: error: {error}", err=True)
+            failed = True
+            continue
+        comments, files = comments + len(fixes), files + 1
+    if not quiet:
+        click.echo(f"mlsys-lint: added {plural(comments, 'suppression comment')} in {plural(files, 'file')}", err=True)
+        if plan.left:
+            click.echo(f"mlsys-lint: {plural(len(plan.left), 'finding')} left where a comment could change the "
+                       "text (tables, captions, code, data files): record them with --write-baseline", err=True)
+    return EXIT_ERROR if failed else EXIT_CLEAN
 
 
 def _report_cache(result) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -252,3 +253,73 @@ def test_progress_shows_phases_on_a_terminal_only(monkeypatch) -> None:
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stderr", piped)
     assert cli._with_progress(action, quiet=False) == "done" and piped.getvalue() == ""
+
+
+SUPPRESS_ME = """\
+# Chapter {#sec-ch}
+
+A paragraph that cites @fig-none.
+Its second line cites @fig-gone.
+
+- an item citing @fig-item
+- another item
+
+```{python}
+#| label: fig-cell
+#| fig-cap: "A plot."
+plot()
+```
+
+```{r}
+#| fig.cap = "CSV options.", label = "fig-csv"
+plot()
+```
+
+| a | b |
+|---|---|
+| @fig-cell-ref | 2 |
+"""
+
+
+def test_add_suppressions_writes_comments_that_change_nothing_pandoc_reads(tmp_path: Path) -> None:
+    root = book(tmp_path, {"index.qmd": SUPPRESS_ME})
+    before = run(["--format", "concise", "--no-cache"], root).output
+    assert {line.split()[1] for line in before.strip().splitlines()} >= {"XR001", "CAP002"}
+    result = run(["--add-suppressions", "--no-cache"], root)
+    assert result.exit_code == 0
+    text = (root / "index.qmd").read_text()
+    assert "<!-- mlsys-lint: disable-next-line XR001 -->\n\nA paragraph" in text
+    assert "<!-- mlsys-lint: disable-next-line XR001 -->\nIts second line" in text
+    assert "- an item citing @fig-item <!-- mlsys-lint: disable-line XR001 -->\n" in text
+    assert "```{python}\n#| mlsys-lint: ignore CAP002, FIG002\n#| label: fig-cell" in text
+    assert '```{r}\n#| fig.cap = "CSV options."' in text  # knitr's comma form takes no YAML line
+    after = run(["--format", "concise", "--no-cache"], root).output.strip().splitlines()
+    assert [line.split(":")[1] for line in after] == ["20", "26"]  # the CSV-form cell, the table row
+    assert "MSL005" not in "\n".join(after)
+    pypandoc = pytest.importorskip("pypandoc", reason="pypandoc-binary is not installed")
+
+    def ours(node) -> bool:
+        return isinstance(node, dict) and node.get("t") in ("RawBlock", "RawInline") and "mlsys-lint:" in str(node["c"])
+
+    def clean(node):
+        """The document without our comments (and the space or line break before an inline one)."""
+        if isinstance(node, dict):
+            return {key: clean(value) for key, value in node.items()}
+        if not isinstance(node, list):
+            return node
+        out: list = []
+        for item in node:
+            if ours(item):
+                while out and isinstance(out[-1], dict) and out[-1].get("t") in ("Space", "SoftBreak"):
+                    out.pop()
+                continue
+            if out and item == {"t": "SoftBreak"} == out[-1]:
+                continue
+            out.append(clean(item))
+        return out
+
+    def blocks(markdown: str):
+        markdown = re.sub(r"^#\| mlsys-lint:[^\n]*\n", "", markdown, flags=re.M)
+        return clean(json.loads(pypandoc.convert_text(markdown, "json", format="markdown"))["blocks"])
+
+    assert blocks(text) == blocks(SUPPRESS_ME)
