@@ -459,30 +459,81 @@ def _starter(registry, quarto: str, habits) -> str:
 @main.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False, exists=True))
 @click.option("--force", is_flag=True, help="Overwrite an existing .mlsys-lint.yml.")
-def init(path: str | None, force: bool) -> None:
-    """Write a starter .mlsys-lint.yml for the project found here."""
+@click.option("--quarto-config", type=click.Path(dir_okay=False, exists=True),
+              help="The Quarto configuration to lint with, when the book has several.")
+@click.option("-y", "--yes", "assume", is_flag=True,
+              help="Ask nothing: take _quarto.yml (or the first configuration found) and write no baseline.")
+@click.option("--write-baseline", "baseline", is_flag=True,
+              help="Also record today's findings in .mlsys-lint-baseline.json next to the configuration.")
+def init(path: str | None, force: bool, quarto_config: str | None, assume: bool, baseline: bool) -> None:
+    """Write a .mlsys-lint.yml that fits the book found here, and print the hook and CI snippets."""
     from mlsys_lint.project import find_project_root
 
     def run() -> int:
-        from mlsys_lint.api import read_projects, resolve_settings
-        from mlsys_lint.habits import Habits, book_habits
+        from mlsys_lint.api import lint, read_projects, resolve_settings
+        from mlsys_lint.habits import Habits, book_habits, quarto_configs
 
         start = Path(path or ".").absolute()
         root = find_project_root(start) or start
         target = root / ".mlsys-lint.yml"
         if target.exists() and not force:
             raise UsageFailure(f"{target} exists (use --force to overwrite)")
-        settings = resolve_settings([root], {})
+        interactive = sys.stdin.isatty() and not assume
+        configs = quarto_configs(root)
+        chosen = Path(quarto_config).absolute() if quarto_config else _choose_config(configs, root, interactive)
+        settings = resolve_settings([root], {}, quarto_config=chosen)
         registry = _plugins_for_information()
-        projects = [project for project in read_projects([root], config=settings, cache=False)
+        projects = [project for project in read_projects([root], config=settings, quarto_config=chosen, cache=False)
                     if os.path.abspath(project.root) == str(root)]
         habits = book_habits(projects[0], settings, registry.rules.values()) if projects else Habits()
-        quarto = "" if any((root / n).exists() for n in ("_quarto.yml", "_quarto.yaml")) else "# quarto-config: _quarto.yml\n"
-        target.write_text(_starter(registry, quarto, habits), encoding="utf-8")
+        target.write_text(_starter(registry, _quarto_lines(configs, chosen, root), habits), encoding="utf-8")
         click.echo(f"wrote {target}")
+        if baseline or (interactive and click.confirm("Record today's findings as a baseline?", default=False)):
+            result = lint([root], config=str(target), cache=False)
+            if _write_baseline(result, str(root / ".mlsys-lint-baseline.json"), False):
+                return EXIT_ERROR
+        click.echo(_snippets(root, (root / ".mlsys-lint-baseline.json").exists()))
         return EXIT_CLEAN
 
     sys.exit(_guard(run, False))
+
+
+def _choose_config(configs: list[Path], root: Path, interactive: bool) -> Path | None:
+    """The configuration to lint with: the only one, the user's pick, or `_quarto.yml`/the first."""
+    if len(configs) < 2 or not interactive:
+        return configs[0] if configs else None
+    for number, config in enumerate(configs, 1):
+        click.echo(f"  {number}. {relative(config, root)}")
+    picked = click.prompt("This book has several Quarto configurations; lint with", type=click.IntRange(1, len(configs)),
+                          default=1)
+    return configs[picked - 1]
+
+
+def _quarto_lines(configs: list[Path], chosen: Path | None, root: Path) -> str:
+    """The `quarto-config` lines of the starter configuration, with the alternatives named."""
+    if chosen is None:
+        return "# quarto-config: _quarto.yml\n"
+    others = [relative(config, root) for config in configs if config != chosen]
+    lines = "" if chosen.parent == root and chosen.name.startswith("_quarto.") else \
+        f"quarto-config: {relative(chosen, root)}\n"
+    if others:
+        lines += (f"# Other configurations of this book: {', '.join(others)}; lint one with "
+                  f"`mlsys-lint --quarto-config {others[0]}`.\n")
+    return lines
+
+
+def _snippets(root: Path, has_baseline: bool) -> str:
+    """The pre-commit and GitHub Actions lines for this book, paths from the repository root."""
+    repository = next((folder for folder in (root, *root.parents) if (folder / ".git").exists()), root)
+    where = relative(root, repository)
+    book = "" if where in (".", "") else where
+    baseline = f"{book}/.mlsys-lint-baseline.json" if book else ".mlsys-lint-baseline.json"
+    args = f"\n        args: [--baseline, {baseline}]" if has_baseline else ""
+    with_ = {"paths": book or "."} | ({"baseline": baseline} if has_baseline else {})
+    inputs = ", ".join(f"{key}: {value}" for key, value in with_.items())
+    return ("\nAdd to .pre-commit-config.yaml (ORG/REV: where you host mlsys-lint, see the README's Install):\n"
+            "  - repo: https://github.com/ORG/mlsys-lint\n    rev: REV\n    hooks:\n      - id: mlsys-lint"
+            f"{args}\n\nand a GitHub Actions step:\n      - uses: ORG/mlsys-lint@REV\n        with: {{{inputs}}}")
 
 
 @main.group()

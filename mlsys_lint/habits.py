@@ -76,3 +76,17 @@ def source_patterns(sources: list[str]) -> list[str]:
     if len(chapter_glossaries) < 3:
         return sources
     return [source for source in sources if source not in chapter_glossaries] + ["**/*_glossary.json"]
+
+
+def quarto_configs(root: Path) -> list[Path]:
+    """The Quarto configurations a book may be linted with: `_quarto.yml` first, then the
+    `_quarto*.yml` files of its direct subfolders (MLSysBook keeps one per output in
+    `config/` and links `_quarto.yml` to the one in use). Root `_quarto-NAME.yml` files are
+    profiles of `_quarto.yml`, not alternatives, and are not listed."""
+    found = [root / name for name in ("_quarto.yml", "_quarto.yaml") if (root / name).is_file()]
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        found += sorted(p for p in folder.glob("_quarto*.y*ml") if p.is_file())
+    unique: dict[str, Path] = {}
+    for config in found:  # `_quarto.yml` may be a link to one of the others
+        unique.setdefault(os.path.realpath(config), config)
+    return list(unique.values())

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from lintkit import book, write_files
 from mlsys_lint.cli import main
+from mlsys_lint.files import relative
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "mlsys_lint" / "schemas" / "output-v1.json").read_text())
 UNCLOSED = "# A\n\n```python\nprint(1)\n"
@@ -323,3 +324,48 @@ def test_add_suppressions_writes_comments_that_change_nothing_pandoc_reads(tmp_p
         return clean(json.loads(pypandoc.convert_text(markdown, "json", format="markdown"))["blocks"])
 
     assert blocks(text) == blocks(SUPPRESS_ME)
+
+
+def _two_configs(tmp_path: Path) -> Path:
+    root = tmp_path / "repo" / "book"
+    (root / "config").mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()
+    chapters = "project:\n  type: book\nbook:\n  chapters: [index.qmd]\n"
+    (root / "config" / "_quarto-html.yml").write_text(chapters)
+    (root / "config" / "_quarto-pdf.yml").write_text(chapters + "format: pdf\n")
+    (root / "_quarto.yml").symlink_to("config/_quarto-html.yml")
+    (root / "index.qmd").write_text("# T\n\nSee @fig-x.\n")
+    return root
+
+
+def test_init_on_a_book_with_two_configurations(tmp_path: Path) -> None:
+    root = _two_configs(tmp_path)
+    result = run(["init", "--yes", "--write-baseline"], root)
+    assert result.exit_code == 0, result.output
+    config = (root / ".mlsys-lint.yml").read_text()
+    assert "quarto-config:" not in config.replace("# quarto-config", "")  # _quarto.yml is the default
+    assert "# Other configurations of this book: config/_quarto-pdf.yml;" in config  # the link's target is _quarto.yml
+    assert "args: [--baseline, book/.mlsys-lint-baseline.json]" in result.output
+    assert "with: {paths: book, baseline: book/.mlsys-lint-baseline.json}" in result.output
+    assert json.loads((root / ".mlsys-lint-baseline.json").read_text())["entries"][0]["code"] == "XR001"
+    assert run(["--format", "concise", "--no-cache", "--baseline", ".mlsys-lint-baseline.json"], root).exit_code == 0
+
+
+def test_init_with_a_chosen_configuration(tmp_path: Path) -> None:
+    root = _two_configs(tmp_path)
+    assert run(["init", "--yes", "--quarto-config", "config/_quarto-pdf.yml"], root).exit_code == 0
+    config = (root / ".mlsys-lint.yml").read_text()
+    assert "\nquarto-config: config/_quarto-pdf.yml\n" in config and "_quarto.yml" in config
+    assert run(["--format", "concise", "--no-cache"], root).exit_code == 1
+
+
+def test_init_asks_which_configuration_on_a_terminal(tmp_path: Path, monkeypatch) -> None:
+    from mlsys_lint import cli
+    from mlsys_lint.habits import quarto_configs
+
+    root = _two_configs(tmp_path)
+    configs = quarto_configs(root)
+    assert [relative(c, root) for c in configs] == ["_quarto.yml", "config/_quarto-pdf.yml"]
+    monkeypatch.setattr(cli.click, "prompt", lambda *args, **kwargs: 2)
+    assert cli._choose_config(configs, root, interactive=True) == configs[1]
+    assert cli._choose_config(configs, root, interactive=False) == configs[0]
