@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from lintkit import found, lint, write_files
-from mlsys_lint.engine import Engine, load_rules, select_rules
-from mlsys_lint.config import Settings
 from mlsys_lint.project import ProjectError, build_project, load_config
 from mlsys_lint.document import parse
 from mlsys_lint.reading import read_source
