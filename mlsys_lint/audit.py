@@ -1,6 +1,6 @@
 """The figure narrative audit: every figure in book order, its references, and the findings on them.
 
-`figure_audit` lints with the rules tagged ``crossref`` and ``figures`` (no rule logic
+`figure_audit` lints with the rules tagged ``crossref``, ``figures`` and ``captions`` (no rule logic
 lives here) and lays the results out per chapter: for each labelled figure its label,
 place, caption and alt text, and every reference to it with the sentence it stands in,
 each flagged with the findings that concern it (a finding's `related` places too).  `render_markdown` and `render_html` turn that into a review
@@ -21,8 +21,9 @@ from mlsys_lint.plugin import Rule
 from mlsys_lint.project import Project, Unit
 from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, crossref_type, namespaces, top_level
 
-AUDIT_TAGS = ("crossref", "figures")
-"""The tags of the rules the audit runs; findings of rules tagged ``figures`` always concern figures."""
+AUDIT_TAGS = ("crossref", "figures", "captions")
+"""The tags of the rules the audit runs (caption and alt-text findings included, so a figure without a
+caption is never shown as clean); findings of rules tagged ``figures`` always concern figures."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z@\[(*_\"'])")
 _SPACES = re.compile(r"\s+")
 _MAX_SENTENCE = 600
@@ -149,6 +150,7 @@ def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Pa
     for project in projects:
         relevant = [d for d in diagnostics if about_figures(d, project, rules) and _in_project(project, d.span.path)]
         pool = _Pool(relevant)
+        caption_rules = {code for code, rule in rules.items() if "captions" in rule.tags}
         rows: dict[int, ChapterRow] = {}
         for space in namespaces(project):
             for unit in space.units:
@@ -158,7 +160,8 @@ def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Pa
                 if entry.float.type != "fig" or not top_level(entry):
                     continue
                 number += 1
-                rows[id(entry.unit)].figures.append(_figure_row(project, space, entry, number, pool, base))
+                rows[id(entry.unit)].figures.append(_figure_row(project, space, entry, number, pool, base,
+                                                                caption_rules))
             for ref in space.references:
                 if ref.type == "fig" and not space.lookup(ref.key):
                     row = _reference_row(project, ref, None, pool, base)
@@ -189,6 +192,19 @@ class _Pool:
         self.by_span[span] = [d for d in waiting if not any(d is t for t in taken)]
         return taken
 
+    def take_about(self, subject: str, path: str, codes: set[str]) -> list[Diagnostic]:
+        """Findings of `codes` about `subject` anywhere in `path` (an alt text or a `fig-cap=`
+        attribute is not the label's span, but the finding is about that figure)."""
+        taken = []
+        for span, waiting in self.by_span.items():
+            if span.path != path:
+                continue
+            mine = [d for d in waiting if d.subject == subject and d.code in codes]
+            if mine:
+                taken += mine
+                self.by_span[span] = [d for d in waiting if not any(d is t for t in mine)]
+        return taken
+
     def rest(self) -> list[Diagnostic]:
         left = {id(d) for waiting in self.by_span.values() for d in waiting}
         return [d for d in self.order if id(d) in left]
@@ -199,10 +215,10 @@ def _in_project(project: Project, path: str) -> bool:
 
 
 def _figure_row(project: Project, space: Namespace, entry: FloatEntry, number: int, pool: _Pool,
-                base: Path) -> FigureRow:
+                base: Path, caption_rules: set[str]) -> FigureRow:
     figure = entry.float
     span = entry.definition.span
-    taken = pool.take(span, entry.label)
+    taken = pool.take(span, entry.label) + pool.take_about(entry.label, span.path, caption_rules)
     findings = [_finding(d, base) for d in taken]
     notes: dict[Span, list[str]] = {}
     for diagnostic in taken:

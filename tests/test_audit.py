@@ -26,9 +26,10 @@ CHAPTERS = {
     "index.qmd": "# Intro\n\nAs @fig-one shows, things grow. Later @fig-two-b matters.\n\n"
                  "![Growth of things.](one.png){#fig-one fig-alt=\"A rising line.\"}\n\n"
                  "Also @fig-missing.\n",
-    "two.qmd": "# Second\n\n::: {#fig-two layout-ncol=2}\n![A](a.png){#fig-two-a}\n\n![B](b.png){#fig-two-b}\n\n"
+    "two.qmd": "# Second\n\n::: {#fig-two layout-ncol=2}\n![A](a.png){#fig-two-a fig-alt=\"Bars.\"}\n\n"
+               "![B](b.png){#fig-two-b fig-alt=\"Dots.\"}\n\n"
                "Two panels; compare @fig-two-a.\n:::\n\nThe panels in @fig-two differ. Then @fig-one again.\n\n"
-               "![Lonely.](l.png){#fig-lonely}\n",
+               "![Lonely.](l.png){#fig-lonely fig-alt=\"A tree.\"}\n",
 }
 
 
@@ -53,7 +54,7 @@ def test_audit_lists_figures_in_book_order_with_references_and_findings(tmp_path
         ("@fig-one", "index.qmd:3:4", "prose", "before the figure", "As @fig-one shows, things grow."),
         ("@fig-one", "two.qmd:11:37", "prose", "after the figure", "Then @fig-one again.")]
     assert (two.label, two.subfigures, two.caption, two.alt) == ("fig-two", ["fig-two-a", "fig-two-b"],
-                                                                 "Two panels; compare @fig-two-a.", None)
+                                                                 "Two panels; compare @fig-two-a.", "Bars.; Dots.")
     assert [(r.key, r.position, r.notes) for r in two.references] == [
         ("@fig-two-b", "before the figure", []),
         ("@fig-two-a", "inside the figure", ["in the figure's own caption or div: does not count"]),
@@ -65,8 +66,9 @@ def test_audit_lists_figures_in_book_order_with_references_and_findings(tmp_path
 
 
 def test_audit_notes_which_reference_is_late_and_which_are_captions_only(tmp_path):
-    root = book(tmp_path, {"index.qmd": "# T\n\n![Roof.](r.png){#fig-roof}\n\n"
-                                        "![Kernels; compare @fig-roof.](k.png){#fig-k}\n\nSee @fig-k.\n"})
+    root = book(tmp_path, {"index.qmd": "# T\n\n![Roof.](r.png){#fig-roof fig-alt=\"Lines.\"}\n\n"
+                                        "![Kernels; compare @fig-roof.](k.png){#fig-k fig-alt=\"Dots.\"}\n\n"
+                                        "See @fig-k.\n"})
     audit = figure_audit([root], Settings(), base=root)
     roof, kernels = audit.chapters[0].figures
     assert [f.code for f in roof.findings] == ["FIG001", "FIG003"]
@@ -139,12 +141,12 @@ def test_sample_counts_match_the_text_and_the_json_findings(sample_audit, tmp_pa
     monkeypatch.setenv("MLSYS_LINT_CACHE_DIR", str(tmp_path / "cache"))
     figures, references = _definitions_and_references(SAMPLE)
     assert (sample_audit.figures, sample_audit.references) == (figures, references) == (42, 53)
-    result = run(["--format", "json", "--select", "XR,FIG", "--no-cache", "."], SAMPLE)
+    result = run(["--format", "json", "--select", "XR,FIG,CAP", "--no-cache", "."], SAMPLE)
     diagnostics = json.loads(result.output)["diagnostics"]
     shown = {(f.code, f.location) for c in sample_audit.chapters for fig in c.figures for f in fig.findings}
     expected = {(d["code"], f"{d['path']}:{d['line']}:{d['column']}") for d in diagnostics
-                if d["code"].startswith("FIG")}
-    assert shown == expected and len(expected) == 6
+                if d["code"].startswith("FIG") or (d["code"].startswith("CAP") and d["subject"].startswith("fig-"))}
+    assert shown == expected and len(expected) == 49  # 6 FIG001, and the caption and alt-text findings
     counts: dict[str, int] = {}
     for d in diagnostics:
         if d["code"].startswith("FIG") or d["subject"].startswith("fig"):
@@ -157,7 +159,7 @@ def test_sample_markdown_summary_agrees_with_its_entries(sample_audit):
     markdown = render_markdown(sample_audit)
     assert markdown.count("\n### ") == sample_audit.figures
     assert len(re.findall(r"^- `@[Ff]ig-", markdown, re.M)) == sample_audit.references
-    assert "42 figures, 53 references, 6 problems in 3 chapters." in markdown
+    assert "42 figures, 53 references, 49 problems in 3 chapters." in markdown
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
@@ -172,10 +174,10 @@ def test_sample_html_renders_in_a_headless_browser(sample_audit, tmp_path):
     assert summary is not None
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", summary.group(1), re.S)
     assert len(rows) == 4  # a header row and one row per chapter
-    assert re.search(r'<td class="n">20</td><td class="n">28</td><td class="n">3</td>', rows[2])
+    assert re.search(r'<td class="n">20</td><td class="n">28</td><td class="n">24</td>', rows[2])
     entry = re.search(r'<article class="figure[^"]*" id="fig-ai-triangle".*?</article>', dom, re.S)
     assert entry is not None and "As illustrated in @fig-ai-triangle" in entry.group()
-    assert 'id="totals">42 figures, 53 references, 6 problems in 3 chapters.' in dom
+    assert 'id="totals">42 figures, 53 references, 49 problems in 3 chapters.' in dom
 
 
 def test_about_figures_picks_figure_findings_only():
