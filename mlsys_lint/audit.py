@@ -70,6 +70,12 @@ class FigureRow:
     def problems(self) -> int:
         return len(self.findings) + sum(len(ref.findings) for ref in self.references)
 
+    @property
+    def verdict(self) -> str:
+        """The worst severity among the figure's findings (its references' too), or ``ok``."""
+        found = {f.severity for f in self.findings} | {f.severity for ref in self.references for f in ref.findings}
+        return next((severity for severity in ("error", "warning", "info") if severity in found), "ok")
+
 
 @dataclass
 class ChapterRow:
@@ -374,7 +380,8 @@ th,td{border:1px solid #d8dce3;padding:4px 8px;text-align:left}
 td.n,th.n{text-align:right}tr.bad td{background:#fff4f2}
 .figure{background:#fff;border:1px solid #d8dce3;border-left:5px solid #3a8f5a;border-radius:4px;margin:12px 0;
 padding:10px 14px}
-.figure.flagged{border-left-color:#c7462f}
+.figure.flagged{border-left-color:#c7462f}.figure.warning{border-left-color:#d08a1c}
+.figure.info{border-left-color:#5a6ad0}
 .meta{color:#5a6272;font-size:13px}.tag{display:inline-block;font:12px monospace;padding:1px 6px;border-radius:3px;
 background:#c7462f;color:#fff;margin-left:6px}.tag.info{background:#5a6ad0}
 .finding{color:#8a2b1c;margin:4px 0}.note{color:#5a6272;font-style:italic}
@@ -426,7 +433,7 @@ def render_html(audit: FigureAudit) -> str:
 
 def _html_figure(figure: FigureRow) -> str:
     e = html.escape
-    flagged = " flagged" if figure.problems else ""
+    flagged = f" flagged {figure.verdict}" if figure.problems else ""
     tags = "".join(f'<span class="tag{" info" if f.severity == "info" else ""}">{e(f.code)}</span>'
                    for f in figure.findings)
     rows = [f'<article class="figure{flagged}" id="{e(figure.label)}" data-label="{e(figure.label)}">',

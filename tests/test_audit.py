@@ -100,7 +100,7 @@ def test_markdown_and_html_forms(tmp_path):
     assert "### 3. `fig-lonely` — FIG002" in markdown
     assert "  > As @fig-one shows, things grow." in markdown
     page = render_html(audit)
-    assert '<table id="summary">' in page and '<article class="figure flagged" id="fig-lonely"' in page
+    assert '<table id="summary">' in page and '<article class="figure flagged warning" id="fig-lonely"' in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the page must not load anything"
     assert "<script" not in page
 
@@ -201,3 +201,14 @@ def test_audit_of_one_chapter_lists_only_that_chapter_but_judges_it_against_the_
     assert "2 figures, 3 references, 1 problem in 1 chapter." in output
     assert "## 1. Second" in output and "Intro" not in output
     assert "`@fig-two-b` at `index.qmd:3:39` (prose, before the figure)" in output
+
+
+def test_a_figures_verdict_is_its_worst_finding(tmp_path):
+    root = book(tmp_path, {"index.qmd": "# T\n\nSee @fig-a, @fig-b and @fig-c.\n\n![](a.png){#fig-a fig-alt=\"A.\"}\n\n"
+                                        "![B.](b.png){#fig-b}\n\n![C.](c.png){#fig-c fig-alt=\"A dot.\"}\n"})
+    audit = figure_audit([root], Settings(), base=root)
+    assert [(f.label, f.verdict) for f in audit.chapters[0].figures] == [
+        ("fig-a", "error"), ("fig-b", "warning"), ("fig-c", "ok")]  # CAP001 no caption, CAP002 no alt text
+    page = render_html(audit)
+    assert 'class="figure flagged error" id="fig-a"' in page and 'class="figure flagged warning" id="fig-b"' in page
+    assert 'class="figure" id="fig-c"' in page
