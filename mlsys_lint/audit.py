@@ -4,14 +4,16 @@
 lives here) and lays the results out per chapter: for each labelled figure its label,
 place, caption and alt text, and every reference to it with the sentence it stands in,
 each flagged with the findings that concern it (a finding's `related` places too).  `render_markdown` and `render_html` turn that into a review
-sheet; the HTML is one self-contained page (inline CSS, no scripts, no network).
+sheet; the HTML is one self-contained page (inline CSS, no scripts, no network); `render_json` gives
+the same data to other tools.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from mlsys_lint.config import Settings
@@ -458,6 +460,25 @@ def _html_figure(figure: FigureRow) -> str:
 def _totals(audit: FigureAudit) -> str:
     return (f"{_count(audit.figures, 'figure')}, {_count(audit.references, 'reference')}, "
             f"{_count(audit.problems, 'problem')} in {_count(len(audit.chapters), 'chapter')}")
+
+
+JSON_VERSION = 1
+"""Version of `render_json`'s document (schema: ``mlsys_lint/schemas/audit-figures-v1.json``)."""
+
+
+def render_json(audit: FigureAudit) -> str:
+    """The report as a versioned JSON document, for other tools."""
+    def figure(row: FigureRow) -> dict:
+        return {**asdict(row), "verdict": row.verdict, "problems": row.problems}
+
+    chapters = [{"title": c.title, "path": c.path, "references": c.references, "problems": c.problems,
+                 "figures": [figure(f) for f in c.figures], "unresolved": [asdict(r) for r in c.unresolved],
+                 "other": [asdict(f) for f in c.other]} for c in audit.chapters]
+    document = {"version": JSON_VERSION, "kind": "figure-audit",
+                "summary": {"figures": audit.figures, "references": audit.references, "problems": audit.problems,
+                            "by_rule": audit.codes()},
+                "chapters": chapters}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _count(number: int, noun: str) -> str:

@@ -14,7 +14,8 @@ pages (rendered from the sources) are listed once, as such.  `render_markdown` a
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field, replace
+import json
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from mlsys_lint.config import Settings
@@ -181,6 +182,18 @@ def build_report(project: Project, diagnostics: list[Diagnostic], base: Path) ->
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
+
+
+JSON_VERSION = 1
+"""Version of `render_json`'s document (schema: ``mlsys_lint/schemas/audit-glossary-v1.json``)."""
+
+
+def render_json(reports: list[GlossaryReport]) -> str:
+    """The reports as a versioned JSON document, for other tools."""
+    projects = [{**asdict(report), "terms": [{**asdict(term), "total": term.total} for term in report.terms]}
+                for report in reports]
+    return json.dumps({"version": JSON_VERSION, "kind": "glossary-audit", "projects": projects},
+                      indent=2, ensure_ascii=False) + "\n"
 
 
 def render_markdown(reports: list[GlossaryReport]) -> str:

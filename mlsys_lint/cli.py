@@ -547,8 +547,9 @@ def _audit_options(function):
     function = _project_options(function)
     function = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
                             help="Write the report to a file.")(function)
-    function = click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md",
-                            show_default=True, help="Markdown review sheet, or one self-contained HTML page.")(function)
+    function = click.option("--format", "output_format", type=click.Choice(["md", "html", "json"]), default="md",
+                            show_default=True,
+                            help="Markdown review sheet, one self-contained HTML page, or versioned JSON.")(function)
     return click.argument("path", required=False, type=click.Path(exists=True))(function)
 
 
@@ -566,7 +567,9 @@ def _run_audit(module: str, builder: str, path: str | None, output_format: str, 
         settings = resolve_settings(paths, options.get("config_file"), quarto_config=options.get("quarto_config"),
                                     profile=_codes(options.get("profile")))
         report = getattr(audit_module, builder)(paths, settings)
-        text = audit_module.render_html(report) if output_format == "html" else audit_module.render_markdown(report)
+        render = {"html": audit_module.render_html, "json": audit_module.render_json}.get(output_format,
+                                                                                        audit_module.render_markdown)
+        text = render(report)
         _write_text(text, output)
         return EXIT_CLEAN
 

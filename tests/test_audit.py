@@ -212,3 +212,23 @@ def test_a_figures_verdict_is_its_worst_finding(tmp_path):
     page = render_html(audit)
     assert 'class="figure flagged error" id="fig-a"' in page and 'class="figure flagged warning" id="fig-b"' in page
     assert 'class="figure" id="fig-c"' in page
+
+
+@pytest.mark.parametrize("kind", ["figures", "glossary"])
+def test_audit_json_validates_against_its_schema(kind):
+    import jsonschema
+
+    book_folder = Path(__file__).parents[1] / "examples" / "book"
+    result = run(["audit", kind, "--format", "json", str(book_folder)], Path.cwd())
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    schema_path = Path(__file__).parents[1] / "mlsys_lint" / "schemas" / f"audit-{kind}-v1.json"
+    jsonschema.validate(document, json.loads(schema_path.read_text()))
+    if kind == "figures":
+        figures = [figure for chapter in document["chapters"] for figure in chapter["figures"]]
+        assert len(figures) == document["summary"]["figures"] == 18
+        chiplet = next(figure for figure in figures if figure["label"] == "fig-chiplet")
+        assert chiplet["verdict"] == "error" and [f["code"] for f in chiplet["findings"]] == ["CAP001"]
+    else:
+        terms = [term["term"] for project in document["projects"] for term in project["terms"]]
+        assert "backpropagation" in terms
