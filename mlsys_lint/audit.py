@@ -191,8 +191,10 @@ class _Pool:
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.order = list(diagnostics)
         self.by_span: dict[Span, list[Diagnostic]] = {}
+        self.by_subject: dict[tuple[str, str], list[Diagnostic]] = {}
         for diagnostic in diagnostics:
             self.by_span.setdefault(diagnostic.span, []).append(diagnostic)
+            self.by_subject.setdefault((diagnostic.span.path, diagnostic.subject), []).append(diagnostic)
 
     def take(self, span: Span, subject: str | None = None) -> list[Diagnostic]:
         waiting = self.by_span.get(span, [])
@@ -203,14 +205,10 @@ class _Pool:
     def take_about(self, subject: str, path: str, codes: set[str]) -> list[Diagnostic]:
         """Findings of `codes` about `subject` anywhere in `path` (an alt text or a `fig-cap=`
         attribute is not the label's span, but the finding is about that figure)."""
-        taken = []
-        for span, waiting in self.by_span.items():
-            if span.path != path:
-                continue
-            mine = [d for d in waiting if d.subject == subject and d.code in codes]
-            if mine:
-                taken += mine
-                self.by_span[span] = [d for d in waiting if not any(d is t for t in mine)]
+        taken = [d for d in self.by_subject.get((path, subject), [])
+                 if d.code in codes and any(d is waiting for waiting in self.by_span.get(d.span, []))]
+        for diagnostic in taken:
+            self.by_span[diagnostic.span] = [d for d in self.by_span[diagnostic.span] if d is not diagnostic]
         return taken
 
     def rest(self) -> list[Diagnostic]:

@@ -220,14 +220,14 @@ def read_options(parser: CellReader, first: int, last: int, language: str) -> Pa
         index += 1
     if not parsed.lines:
         return parsed
-    if parser.doc.engine == "knitr" and not _YAML_OPTIONS.match(parsed.lines[0].content):
+    if parser.doc.engine == "knitr" and not YAML_OPTIONS.match(parsed.lines[0].content):
         parsed.options = csv_options("\n".join(line.content for line in parsed.lines))
         return parsed
     parsed.options = _parse_option_lines(parser, parsed.lines)
     return parsed
 
 
-_YAML_OPTIONS = re.compile(r"^[^ :]+:($|\s)")
+YAML_OPTIONS = re.compile(r"^[^ :]+:($|\s)")
 """xfun::divide_chunk (R/knitr.R, called by knitr's partition_chunk): option lines whose first
 line looks like ``key:`` are YAML; any others are knitr's "CSV" form (``fig.width = 10,``)."""
 _CSV_PART = re.compile(r"""\s*(?:([A-Za-z_.][\w.\-]*)\s*=(?!=)\s*)?(.*)""", re.S)
@@ -333,7 +333,7 @@ def _normalise(options: dict[str, Any]) -> dict[str, Any]:
 def _value_span(parser: CellReader, parsed: ParsedOptions, key: str) -> tuple[int, int] | None:
     """Offsets of the value of option `key` (a block scalar spans its lines)."""
     keys = {key} | {dotted for dotted, dashed in _KNITR_DOTTED.items() if dashed == key}
-    if parsed.lines and parser.doc.engine == "knitr" and not _YAML_OPTIONS.match(parsed.lines[0].content):
+    if parsed.lines and parser.doc.engine == "knitr" and not YAML_OPTIONS.match(parsed.lines[0].content):
         return _csv_value_span(parsed, keys)
     for position, line in enumerate(parsed.lines):
         match = _SIMPLE_OPTION.match(line.content) or re.match(r"^([A-Za-z_][\w.\-]*):[ \t]*(.*?)[ \t]*$", line.content)

@@ -16,14 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mlsys_lint.cells import option_prefix
+from mlsys_lint.cells import YAML_OPTIONS, option_prefix
 from mlsys_lint.document import Document
 from mlsys_lint.model import Diagnostic, Fix
 
 _TABLE_OR_CAPTION = re.compile(r"^[ \t>]*(?:\||\+[-=:+]|:[ \t]|:$|~[ \t]|Table:|\[\^[^\]]*\]:)")
 """Lines where an inserted line changes what Pandoc reads: table rows and rules, captions,
 definitions, footnote definitions (a comment before one can glue it or move a list's end)."""
-_YAML_OPTION = re.compile(r"^[^ :]+:($|\s)")
 
 
 @dataclass
@@ -73,6 +72,7 @@ def plan_suppressions(diagnostics: list[Diagnostic], documents: dict[str, Docume
     return plan
 
 
+_TABLE_RULE = re.compile(r"[ \t]*[-=| :+]{3,}[ \t]*")
 _LIST_ITEM = re.compile(r"^[ \t>]*(?:[-*+]|\d+[.)]|[a-zA-Z][.)]|#\.|\(@[\w-]*\))[ \t]")
 _BLOCK_START = re.compile(r"^[ \t>]*(?:#{1,6}[ \t]|:{3,}|!\[)")
 """A heading, a div fence or a line starting with an image: a comment goes before it, as a block."""
@@ -112,27 +112,27 @@ def _cell_placement(document: Document, cell) -> tuple[str, int, str] | None:
     first = document.source.line_text(cell.first_line + 1).strip() if cell.first_line < cell.last_line else ""
     if first.startswith(token.rstrip()):
         option = first[len(token.rstrip()):].lstrip("| ").strip()
-        if option and not _YAML_OPTION.match(option):
+        if option and not YAML_OPTIONS.match(option):
             return None
     return "cell", cell.first_line, ""
 
 
 def _in_front_matter(document: Document, line: int) -> bool:
-    lines = document.source.text.split("\n", 200)
-    if not lines or lines[0].strip() != "---":
+    """Whether `line` is in the YAML front matter (its fences included), however long it is."""
+    source = document.source
+    if source.line_text(1).strip() != "---":
         return False
-    for number, text in enumerate(lines[1:], 2):
-        if text.strip() in ("---", "..."):
-            return line <= number
-    return False
+    for number in range(2, line):
+        if source.line_text(number).strip() in ("---", "..."):
+            return False
+    return True
 
 
 def _near_table(document: Document, line: int) -> bool:
     """A line of a simple or pipe table: it or a neighbour is a rule of dashes."""
     source = document.source
     for neighbour in (line - 1, line, line + 1):
-        if 1 <= neighbour <= source.line_count and re.fullmatch(r"[ \t]*[-=| :+]{3,}[ \t]*",
-                                                                source.line_text(neighbour)) \
+        if 1 <= neighbour <= source.line_count and _TABLE_RULE.fullmatch(source.line_text(neighbour)) \
                 and "-" in source.line_text(neighbour):
             return True
     return False

@@ -336,26 +336,15 @@ def site(where: Definition | CrossRef | Span, root: Path, here: str | None = Non
 
 
 def bibliography_keys(project: "Project") -> frozenset[str]:
-    """Citation keys of the bibliographies named in `_quarto.yml` and the files' front matter."""
+    """Citation keys of the bibliographies named for any rendered document (`_quarto.yml`, its
+    formats, front matter), each file read once: the `bibliography` fact's files when the
+    citation rules run, else read here."""
     if project.citation_keys is not None:
         return project.citation_keys
-    keys: set[str] = set()
-    sources = [(project.config, project.config_path.parent if project.config_path else project.root)]
-    sources += [(doc.front_matter, Path(doc.path).parent) for doc in project.documents.values()]
-    seen: set[Path] = set()
-    for meta, folder in sources:
-        value = meta.get("bibliography") if isinstance(meta, dict) else None
-        for name in value if isinstance(value, list) else [value] if value else []:
-            path = (folder / str(name)).resolve()
-            if path in seen:
-                continue
-            seen.add(path)
-            keys |= _read_keys(path)
-    project.citation_keys = frozenset(keys)
+    from mlsys_lint.bibliography import ProjectBibliography
+
+    bibliography = project.bibliography or ProjectBibliography()
+    project.citation_keys = frozenset(entry.key for unit in project.all_units
+                                      for naming in bibliography.namings(project, unit)
+                                      for entry in bibliography.file(naming.path).entries)
     return project.citation_keys
-
-
-def _read_keys(path: Path) -> set[str]:
-    from mlsys_lint.bibliography import read_bib_file
-
-    return {entry.key for entry in read_bib_file(str(path)).entries}

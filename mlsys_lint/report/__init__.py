@@ -7,6 +7,7 @@ A reporter is a function ``render(report: Report, out: TextIO) -> None`` registe
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TextIO
@@ -83,6 +84,20 @@ def fixable_summary(diagnostics: list[Diagnostic]) -> str:
     if unsafe:
         return f"{unsafe} fixable with --fix --unsafe-fixes"
     return f"{safe} fixable with --fix" if safe else ""
+
+
+def per_rule(report: Report) -> list[tuple[str, str, str, int, int, int]]:
+    """``(code, name, severity, findings, files, fixable)`` per rule, most findings first."""
+    counts = Counter(d.code for d in report.diagnostics)
+    files: dict[str, set[str]] = {}
+    fixable: Counter = Counter()
+    names: dict[str, tuple[str, str]] = {}
+    for d in report.diagnostics:
+        files.setdefault(d.code, set()).add(d.span.path)
+        fixable[d.code] += d.fix is not None
+        names.setdefault(d.code, (d.name, str(d.severity)))
+    return [(code, *names[code], counts[code], len(files[code]), fixable[code])
+            for code in sorted(counts, key=lambda c: (-counts[c], c))]
 
 
 def help_url(report: Report, code: str) -> str | None:

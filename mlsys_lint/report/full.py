@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlsys_lint.model import Diagnostic, Severity, plural
-from mlsys_lint.report import Report, coverage, fixable_summary, help_url
+from mlsys_lint.report import Report, coverage, fixable_summary, help_url, per_rule
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -73,8 +73,6 @@ def _summary(console: Console, report: Report) -> None:
         for line in coverage(report):
             console.print(escape(line))
         return
-    counts = Counter(d.code for d in diagnostics)
-    files = Counter((d.code, d.span.path) for d in diagnostics)
     table = Table(title=None, show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("code")
     table.add_column("rule")
@@ -82,11 +80,9 @@ def _summary(console: Console, report: Report) -> None:
     table.add_column("findings", justify="right")
     table.add_column("files", justify="right")
     table.add_column("fixable", justify="right")
-    for code, count in sorted(counts.items()):
-        sample = next(d for d in diagnostics if d.code == code)
-        fixable = sum(1 for d in diagnostics if d.code == code and d.fix is not None)
-        table.add_row(code, sample.name, f"[{_STYLE[sample.severity]}]{sample.severity}[/]", str(count),
-                      str(sum(1 for (c, _) in files if c == code)), str(fixable) if fixable else "")
+    for code, name, severity, count, files, fixable in sorted(per_rule(report)):
+        style = _STYLE[Severity.parse(severity)]
+        table.add_row(code, name, f"[{style}]{severity}[/]", str(count), str(files), str(fixable) if fixable else "")
     console.print(table)
     severities = Counter(d.severity for d in diagnostics)
     parts = [f"{severities[s]} {s}{'s' if severities[s] != 1 and s is not Severity.INFO else ''}"

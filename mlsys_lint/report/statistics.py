@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TextIO
 
-from mlsys_lint.report import Report
+from mlsys_lint.report import Report, per_rule
 from mlsys_lint.report.grouped import summary
 
 
-def rows(report: Report) -> list[tuple[str, str, str, int, int, int]]:
-    """``(code, name, severity, findings, files, fixable)`` per rule, most findings first."""
-    counts = Counter(d.code for d in report.diagnostics)
-    files: dict[str, set[str]] = {}
-    fixable: Counter = Counter()
-    names: dict[str, tuple[str, str]] = {}
-    for d in report.diagnostics:
-        files.setdefault(d.code, set()).add(d.span.path)
-        fixable[d.code] += d.fix is not None
-        names.setdefault(d.code, (d.name, str(d.severity)))
-    return [(code, *names[code], counts[code], len(files[code]), fixable[code])
-            for code in sorted(counts, key=lambda c: (-counts[c], c))]
-
-
 def render(report: Report, out: TextIO) -> None:
-    table = rows(report)
+    table = per_rule(report)
     if table:
         width = max(len(str(count)) for *_, count, _, _ in table)
         name_width = max(len(name) for _, name, *_ in table)
