@@ -4,14 +4,30 @@
 `mlsys_lint.api`); the command line is a thin layer over it.
 """
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version as _installed_version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = _installed_version("mlsys-lint")
 except PackageNotFoundError:  # run from a source tree that was never installed
     __version__ = "0.0.0+source"
 
-from mlsys_lint.api import Result, lint  # noqa: E402  (after __version__, which modules import)
-from mlsys_lint.model import Diagnostic, Fix, Severity  # noqa: E402
-
 __all__ = ["Diagnostic", "Fix", "Result", "Severity", "__version__", "lint"]
+
+_PUBLIC = {"Diagnostic": "mlsys_lint.model", "Fix": "mlsys_lint.model", "Severity": "mlsys_lint.model",
+           "Result": "mlsys_lint.api", "lint": "mlsys_lint.api"}
+
+if TYPE_CHECKING:
+    from mlsys_lint.api import Result, lint
+    from mlsys_lint.model import Diagnostic, Fix, Severity
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use (``mlsys-lint --version`` imports none of them)."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlsys_lint' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -99,7 +99,8 @@ def lint(
     plugin that cannot be loaded), `BaselineError` and `InternalError` (a bug).
     """
     from mlsys_lint.baseline import load_baseline
-    from mlsys_lint.engine import Engine, load_registry, select_rules, skipped_plugins
+    from mlsys_lint.engine import Engine
+    from mlsys_lint.registry import load_registry, select_rules, skipped_plugins
 
     path_list = [Path(p) for p in paths]
     if text is not None and len(path_list) != 1:

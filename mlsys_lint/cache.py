@@ -26,6 +26,7 @@ import stat
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -150,33 +151,64 @@ class DocumentCache:
 
     def load(self, path: str, data: bytes) -> Document | None:
         """The cached document of `path` holding `data`, or None (a miss)."""
-        if not self.usable:
-            self.misses += 1
+        payload = self._read(self._name(path, data), limit=max(1 << 20, 64 * len(data)))
+        if payload is None:
             return None
-        name = self._name(path, data)
-        shard = self._shard(name)
-        raw = _read_entry(shard / name, limit=max(1 << 20, 64 * len(data))) if shard is not None else None
-        if raw is None:
-            self.misses += 1
-            return None
-        document = self._decode_entry(name, raw, path, data)
-        if document is None:
+        try:
+            document = document_from_data(orjson.loads(payload), decode(data, path))
+        except (orjson.JSONDecodeError, RecursionError, InvalidData, UnreadableFile):
             self.rejected += 1
             return None
         self.hits += 1
         return document
 
-    def _decode_entry(self, name: str, raw: bytes, path: str, data: bytes) -> Document | None:
-        header, _, payload = raw.partition(b"\n")
-        parts = header.split(b" ")
-        if len(parts) != 3 or parts[0] != _MAGIC or parts[1] != str(FORMAT).encode():
-            return None
-        if not hmac.compare_digest(parts[2], self._signature(name, payload)):
+    def load_fact(self, path: str, text: str, fact: str, fingerprint: str) -> Any:
+        """What `store_fact` kept as `fact` of the file `path` holding `text`, computed with
+        inputs whose hash is `fingerprint`, as plain JSON data; None on a miss.  Callers
+        check the shape of what they get, as of any data (`reject` when it is wrong)."""
+        payload = self._read(self._fact_name(path, text, fact, fingerprint), limit=max(1 << 20, 64 * len(text)))
+        if payload is None:
             return None
         try:
-            return document_from_data(orjson.loads(payload), decode(data, path))
-        except (orjson.JSONDecodeError, RecursionError, InvalidData, UnreadableFile):
+            data = orjson.loads(payload)
+        except (orjson.JSONDecodeError, RecursionError):
+            self.rejected += 1
             return None
+        self.hits += 1
+        return data
+
+    def reject(self) -> None:
+        """Count an entry `load_fact` returned whose data the caller could not use."""
+        self.hits -= 1
+        self.rejected += 1
+
+    def store_fact(self, path: str, text: str, fact: str, fingerprint: str, data: Any) -> None:
+        """Keep `data` (plain JSON data) as `fact` of the file `path` holding `text`."""
+        try:
+            payload = orjson.dumps(data)
+        except (orjson.JSONEncodeError, TypeError):
+            return
+        self._write(self._fact_name(path, text, fact, fingerprint), payload)
+
+    def _fact_name(self, path: str, text: str, fact: str, fingerprint: str) -> str:
+        head = f"{fact}\0{fingerprint}\0{path}\0".encode("utf-8", "surrogateescape")
+        return hashlib.sha256(head + text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _read(self, name: str, limit: int) -> bytes | None:
+        """The payload of entry `name` when it is there, ours (signed with our key) and of this
+        format; otherwise None, counted as a miss or a rejection."""
+        shard = self._shard(name) if self.usable else None
+        raw = _read_entry(shard / name, limit=limit) if shard is not None else None
+        if raw is None:
+            self.misses += 1
+            return None
+        header, _, payload = raw.partition(b"\n")
+        parts = header.split(b" ")
+        if (len(parts) != 3 or parts[0] != _MAGIC or parts[1] != str(FORMAT).encode()
+                or not hmac.compare_digest(parts[2], self._signature(name, payload))):
+            self.rejected += 1
+            return None
+        return payload
 
     def store(self, path: str, data: bytes, document: Document) -> None:
         """Keep `document` (parsed from `data`) for the next run; a failure only loses the entry."""
@@ -186,9 +218,11 @@ class DocumentCache:
 
     def store_encoded(self, path: str, data: bytes, payload: bytes) -> None:
         """Keep a document already encoded by `encode_document`."""
+        self._write(self._name(path, data), payload)
+
+    def _write(self, name: str, payload: bytes) -> None:
         if not self.usable or not self._prepare():
             return
-        name = self._name(path, data)
         try:
             (self.folder / name[:2]).mkdir(exist_ok=True)
             self._shards.pop(name[:2], None)

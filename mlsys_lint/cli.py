@@ -44,7 +44,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     if not value or ctx.resilient_parsing:
         return
     click.echo(f"mlsys-lint, version {__version__}")
-    _plugins_for_information()
+    _plugins_for_information(built_in=False)
     ctx.exit()
 
 
@@ -98,7 +98,8 @@ def check(paths: tuple[str, ...], **options: Any) -> None:
 
 def _guard(action, debug: bool) -> int:
     from mlsys_lint.baseline import BaselineError
-    from mlsys_lint.engine import InternalError, PluginError
+    from mlsys_lint.engine import InternalError
+    from mlsys_lint.registry import PluginError
     from mlsys_lint.project import ProjectError
 
     try:
@@ -365,21 +366,23 @@ def _report(result, options: dict[str, Any], elapsed: float) -> str:
     return output_format
 
 
-def _plugins_for_information():
+def _plugins_for_information(built_in: bool = True):
     """The rule registry for commands that only inform (`rules`, `rule`, `init`, `--version`).
 
     A plugin that failed to load is named in one line on standard error; the command goes on.
     Plugins are skipped as for `check`: the environment variable and the configuration
-    found from the current folder (ignored when it cannot be read).
+    found from the current folder (ignored when it cannot be read).  Without `built_in`
+    only third-party plugins are loaded (``--version`` names the broken ones and no more).
     """
     from mlsys_lint.config import load_settings
-    from mlsys_lint.engine import load_registry, skipped_plugins
+    from mlsys_lint.registry import DISTRIBUTION, load_registry, skipped_plugins
 
     try:
         settings = load_settings(Path.cwd())
     except ConfigError:
         settings = None
-    registry = load_registry(skipped_plugins(settings))
+    skip = skipped_plugins(settings)
+    registry = load_registry(skip if built_in else skip | {DISTRIBUTION})
     for broken in registry.broken:
         click.echo(f"mlsys-lint: warning: {broken}; its rules are not available", err=True)
     return registry

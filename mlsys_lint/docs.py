@@ -95,7 +95,8 @@ def check_examples(rule: Rule, folder: Path, registry: dict[str, Rule] | None = 
     instead does not; a rule documented without both is reported too.
     """
     from mlsys_lint.config import load_settings
-    from mlsys_lint.engine import Engine, load_rules, select_rules
+    from mlsys_lint.engine import Engine
+    from mlsys_lint.registry import load_rules, select_rules
 
     rules = {**(registry if registry is not None else load_rules()), rule.code: rule}
     problems = []
@@ -159,7 +160,7 @@ def write_rule_pages(folder: Path, rules: dict[str, Rule]) -> list[Path]:
 if __name__ == "__main__":
     import sys
 
-    from mlsys_lint.engine import load_rules
+    from mlsys_lint.registry import load_rules
 
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "rules"
     print(f"wrote {len(write_rule_pages(target, load_rules()))} files to {target}")

@@ -24,6 +24,7 @@ Case conventions (what the term's spelling in the source tells us):
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -304,6 +305,7 @@ class Glossary:
             for form in (entry.term, *entry.aliases, *entry.variants):
                 self._loose.setdefault(_loose_key(form), entry)
         self._matcher: TermMatcher | None = None
+        self._fingerprint: str | None = None
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -346,6 +348,15 @@ class Glossary:
             texts.discard("")
             result.append(Conflict(key, list(group), len(texts) > 1))
         return result
+
+    def fingerprint(self) -> str:
+        """A hash of everything the matcher reads (each term's forms, case and acronym
+        settings, in order): equal fingerprints find the same matches in the same text."""
+        if self._fingerprint is None:
+            forms = [(e.term, e.aliases, e.variants, e.expansions, e.case_sensitive, e.preserves_case,
+                      e.acronym, e.short, e.written) for e in self.terms]
+            self._fingerprint = hashlib.sha256(repr(forms).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return self._fingerprint
 
     def matcher(self) -> "TermMatcher":
         """The `TermMatcher` for this glossary (built once, then reused)."""

@@ -25,6 +25,7 @@ from mlsys_lint.model import (CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, Footnote
 
 if TYPE_CHECKING:
     from mlsys_lint.bibliography import ProjectBibliography
+    from mlsys_lint.cache import DocumentCache
     from mlsys_lint.file_listing import FileListing
     from mlsys_lint.term_usage import TermUsage
     from mlsys_lint.terms import ProjectGlossary
@@ -177,6 +178,8 @@ class Project:
     """`mlsys_lint.xref.bibliography_keys`, read on first use."""
     term_index: "TermUsage | None" = field(default=None, repr=False)
     """`mlsys_lint.term_usage.term_usage`, computed on first use."""
+    cache: "DocumentCache | None" = field(default=None, repr=False)
+    """The run's cache (None with ``--no-cache``): facts computed from one file alone are kept there too."""
 
     def is_target(self, path: str) -> bool:
         """Whether findings in `path` are reported: every file, or only those (and folders) named."""

@@ -279,7 +279,7 @@ def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
             if matcher is not None and prefix not in placed:
                 placed.add(prefix)
                 if doc.path not in scanned:
-                    scanned[doc.path] = _scan(matcher, doc)
+                    scanned[doc.path] = _cached_scan(project, glossary, doc)
                 masked = doc.masked
                 for where, m in scanned[doc.path]:
                     bold = masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**"
@@ -329,6 +329,47 @@ def _scan(matcher: TermMatcher, doc: "Document") -> list[tuple[Prose, TermMatch]
     prose = doc.prose
     spans = [(p.start, p.end, p.kind in _TITLED) for p in prose]
     return [(prose[index], match) for index, match in matcher.scan(doc.masked, spans)]
+
+
+_TERMS_FACT = "terms"
+_ROW_TYPES = (int, int, int, int, str, str, str, str, bool, bool, str, str)
+
+
+def _cached_scan(project: "Project", glossary: ProjectGlossary, doc: "Document") -> list[tuple[Prose, TermMatch]]:
+    """`_scan`, taken from the run's cache when this file was scanned with this glossary
+    before (the matches of one file depend on its text and the glossary alone)."""
+    cache = project.cache
+    if cache is None:
+        return _scan(glossary.matcher(), doc)
+    fingerprint = glossary.fingerprint()
+    rows = cache.load_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint)
+    if rows is not None:
+        found = _from_rows(rows, doc, glossary)
+        if found is not None:
+            return found
+        cache.reject()
+    found = _scan(glossary.matcher(), doc)
+    index = {id(entry): number for number, entry in enumerate(glossary.terms)}
+    prose = {id(p): number for number, p in enumerate(doc.prose)}
+    if all(id(m.entry) in index for _, m in found):
+        cache.store_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint, [
+            [prose[id(p)], index[id(m.entry)], m.start, m.end, m.text, m.kind, m.form, m.replacement, m.auto,
+             m.named, m.stem, m.target] for p, m in found])
+    return found
+
+
+def _from_rows(rows: Any, doc: "Document", glossary: ProjectGlossary) -> list[tuple[Prose, TermMatch]] | None:
+    """The matches `_cached_scan` stored, or None when `rows` is not what it stores."""
+    if not isinstance(rows, list):
+        return None
+    prose, terms, size = doc.prose, glossary.terms, len(doc.source.text)
+    found = []
+    for row in rows:
+        if (type(row) is not list or tuple(map(type, row)) != _ROW_TYPES
+                or not (0 <= row[0] < len(prose) and 0 <= row[1] < len(terms) and 0 <= row[2] <= row[3] <= size)):
+            return None
+        found.append((prose[row[0]], TermMatch(terms[row[1]], *row[2:])))
+    return found
 
 
 def _anchor_ref(key, unit, doc, link, glossary: ProjectGlossary, chapters: set[str]) -> GlossaryRef | None:

@@ -10,7 +10,7 @@ or fixed:
 - TST004 shouting-teh: ``teh`` → ``TEH`` (fixable, off by default; its fix overlaps TST001's)
 
 In process, tests add `RULES` to the registry by monkeypatching
-``mlsys_lint.engine.load_rules``; `install_entry_point` registers the module the way a
+``mlsys_lint.registry.load_rules``; `install_entry_point` registers the module the way a
 real plugin package is registered (an ``mlsys_lint.rules`` entry point), for runs in a
 subprocess.
 """

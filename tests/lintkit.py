@@ -7,7 +7,8 @@ import textwrap
 from pathlib import Path
 
 from mlsys_lint.config import Settings, settings_from_mapping
-from mlsys_lint.engine import Engine, load_rules, select_rules
+from mlsys_lint.engine import Engine
+from mlsys_lint.registry import load_rules, select_rules
 from mlsys_lint.model import Diagnostic
 
 CORPORA = Path(os.environ.get("MLSYS_LINT_CORPORA", Path(__file__).resolve().parents[2] / "shared" / "corpora"))

@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from mlsys_lint.engine import load_rules
+from mlsys_lint.registry import load_rules
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mlsys_lint"
 RULES = Path(__file__).resolve().parents[1] / "rules"

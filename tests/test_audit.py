@@ -181,7 +181,7 @@ def test_sample_html_renders_in_a_headless_browser(sample_audit, tmp_path):
 
 
 def test_about_figures_picks_figure_findings_only():
-    from mlsys_lint.engine import load_rules
+    from mlsys_lint.registry import load_rules
     from mlsys_lint.model import Diagnostic, Severity, Span
 
     project = type("P", (), {"crossref_types": frozenset({"fig", "sec"})})()

@@ -58,6 +58,11 @@ def entries(root: Path) -> list[Path]:
     return sorted(path for path in folder.glob("*/*") if not path.name.startswith("."))
 
 
+def documents(root: Path) -> list[Path]:
+    """The entries holding a parsed document (a JSON object); the others hold facts of one file (lists)."""
+    return [path for path in entries(root) if path.read_bytes().partition(b"\n")[2].startswith(b"{")]
+
+
 def sign(name: str, payload: bytes, key: str = KEY) -> bytes:
     signature = hmac.new(key.encode(), name.encode() + b"\n" + payload, hashlib.sha256).hexdigest()
     return b"mlsys-lint-cache %d %s\n" % (cache_module.FORMAT, signature.encode()) + payload
@@ -124,14 +129,14 @@ def test_planted_pickle_with_a_valid_header_runs_nothing(project: Path, cold: st
 def test_entries_signed_with_another_key_are_misses(project: Path, cold: str, monkeypatch) -> None:
     """An entry planted in the repository or restored from another machine is not trusted."""
     run(project)
-    for entry in entries(project):  # a forged "empty document" for every file
+    for entry in documents(project):  # a forged "empty document" for every file
         payload = entry.read_bytes().partition(b"\n")[2]
         data = orjson.loads(payload)
         data.update({name: None for name in data if name not in ("format", "masked")})
         entry.write_bytes(sign(entry.name, orjson.dumps(data), key="f" * 64))
     code, findings, stderr = run(project, "-v")
     assert (code, findings) == (1, cold)
-    assert verbose_counts(stderr)[2] == len(entries(project))
+    assert verbose_counts(stderr)[2] == len(documents(project))
 
 
 @pytest.mark.parametrize("damage", [
@@ -140,7 +145,7 @@ def test_entries_signed_with_another_key_are_misses(project: Path, cold: str, mo
 ])
 def test_damaged_or_malformed_entries_are_misses(project: Path, cold: str, damage: str) -> None:
     run(project)
-    for entry in entries(project):
+    for entry in documents(project):
         raw = entry.read_bytes()
         payload = raw.partition(b"\n")[2]
         data = orjson.loads(payload)
@@ -177,7 +182,8 @@ def test_damaged_or_malformed_entries_are_misses(project: Path, cold: str, damag
     code, findings, stderr = run(project, "-v")
     assert (code, findings) == (1, cold)
     hits, misses, rejected = verbose_counts(stderr)
-    assert hits == 0 and misses + rejected == len(entries(project)) + UNSTORED
+    assert hits == len(entries(project)) - len(documents(project))  # the facts of unchanged files still hold
+    assert misses + rejected == len(documents(project)) + UNSTORED
     assert "Traceback" not in stderr
     code, findings, stderr = run(project, "-v")  # rewritten, good again
     assert (code, findings, verbose_counts(stderr)[0]) == (1, cold, len(entries(project)))
@@ -433,3 +439,54 @@ def test_book_fixture_cache_hits_equal_cold(tmp_path: Path, monkeypatch) -> None
     cold = run(root, "--no-cache")[:2]
     assert run(root)[:2] == cold == run(root)[:2]
     cache_module.secret_key.cache_clear()
+
+
+def facts(root: Path) -> list[Path]:
+    return [path for path in entries(root) if path not in documents(root)]
+
+
+@pytest.mark.parametrize("damage", ["not-a-list", "short-row", "prose-out-of-range", "entry-out-of-range",
+                                    "offsets-reversed", "wrong-type", "bool-as-int"])
+def test_damaged_term_facts_are_rejected(project: Path, cold: str, damage: str) -> None:
+    """The glossary matches of a file, kept beside its document, are data checked like it."""
+    run(project)
+    kept = facts(project)
+    assert kept, "the example book's glossary matches are cached"
+    for entry in kept:
+        rows = orjson.loads(entry.read_bytes().partition(b"\n")[2])
+        row = rows[0] if rows else [0, 0, 0, 1, "x", "canonical", "x", "x", False, False, "x", "x"]
+        bad = {"not-a-list": {"rows": rows}, "short-row": [row[:5]],
+               "prose-out-of-range": [[10**6, *row[1:]]], "entry-out-of-range": [[row[0], 10**6, *row[2:]]],
+               "offsets-reversed": [[*row[:2], 50, 10, *row[4:]]], "wrong-type": [[*row[:4], 7, *row[5:]]],
+               "bool-as-int": [[*row[:8], 1, *row[9:]]]}[damage]
+        entry.write_bytes(sign(entry.name, orjson.dumps(bad)))
+    code, findings, stderr = run(project, "-v")
+    assert (code, findings) == (1, cold)
+    assert verbose_counts(stderr)[2] == len(kept)
+    assert "Traceback" not in stderr
+
+
+def test_a_changed_glossary_is_never_answered_from_old_matches(project: Path) -> None:
+    run(project)
+    glossary = project / "glossary.yml"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "profiling: |\n  Measuring where time goes.\n",
+                        encoding="utf-8")
+    warm = run(project)[:2]
+    assert warm == run(project, "--no-cache")[:2]
+    assert "profiling" in warm[1]
+
+
+def concise(root: Path, *extra: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "mlsys_lint", "check", "--format", "concise", ".", *extra],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    return proc.stdout
+
+
+def test_output_is_byte_identical_across_jobs_and_cache(project: Path) -> None:
+    """One process or a pool, no cache, a cold cache or a warm one: the same bytes."""
+    one = concise(project, "--no-cache", "--jobs", "1")
+    assert one.count("\n") > 40
+    assert concise(project, "--no-cache", "--jobs", "2") == one
+    assert concise(project, "--jobs", "2") == one  # cold cache, written by the pool
+    assert facts(project) and concise(project) == one  # warm: documents and glossary matches from the cache

@@ -8,7 +8,7 @@ import pytest
 
 from lintkit import book, found, lint, write_files
 from mlsys_lint.config import ConfigError, Settings, load_settings, settings_from_mapping
-from mlsys_lint.engine import load_rules, rule_options, select_rules
+from mlsys_lint.registry import load_rules, rule_options, select_rules
 from mlsys_lint.model import Severity
 
 FENCE = "```\n"

@@ -82,7 +82,7 @@ def test_example_book_shows_every_problem_exactly() -> None:
 
 
 def test_example_book_covers_every_rule() -> None:
-    from mlsys_lint.engine import load_rules
+    from mlsys_lint.registry import load_rules
 
     builtin = {code for code, rule in load_rules().items() if rule.check.__module__.startswith("mlsys_lint_rules")}
     assert builtin - {code for code, _, _ in EXPECTED} == set()

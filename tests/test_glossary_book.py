@@ -163,7 +163,8 @@ def test_cli_fix_with_unsafe_fixes_matches_and_plain_fix_changes_nothing(tmp_pat
 
 
 def test_the_generated_page_is_neither_a_source_nor_a_use(tmp_path: Path) -> None:
-    from mlsys_lint.engine import Engine, load_rules, select_rules
+    from mlsys_lint.engine import Engine
+    from mlsys_lint.registry import load_rules, select_rules
 
     root = _copy(tmp_path)
     settings = Settings(select=["GLS"])

@@ -46,7 +46,8 @@ from pathlib import Path
 import pytest
 
 from mlsys_lint.config import Settings
-from mlsys_lint.engine import Engine, load_rules, select_rules
+from mlsys_lint.engine import Engine
+from mlsys_lint.registry import load_rules, select_rules
 from mlsys_lint.project import FootnoteScope, Project, nested_note
 from lintkit import CORPORA
 

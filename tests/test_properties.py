@@ -27,7 +27,8 @@ from invariants import check_diagnostic, check_document  # noqa: E402
 from lintkit import book, lint  # noqa: E402
 from mlsys_lint.config import Settings  # noqa: E402
 from mlsys_lint.document import Document, parse  # noqa: E402
-from mlsys_lint.engine import Engine, load_rules  # noqa: E402
+from mlsys_lint.engine import Engine  # noqa: E402
+from mlsys_lint.registry import load_rules
 from mlsys_lint.inline import InlineScanner, _BACKTICKS, _SHORTCODE  # noqa: E402
 from mlsys_lint.model import Source  # noqa: E402
 from mlsys_lint.project import Project, Unit  # noqa: E402

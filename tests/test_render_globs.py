@@ -19,7 +19,8 @@ from lintkit import found, lint, write_files
 from mlsys_lint.cli import main
 from mlsys_lint.config import Settings
 from mlsys_lint.document import parse
-from mlsys_lint.engine import Engine, load_rules, select_rules
+from mlsys_lint.engine import Engine
+from mlsys_lint.registry import load_rules, select_rules
 from mlsys_lint.inputs import glob_regex, is_glob, project_input_files
 from mlsys_lint.project import build_project
 from mlsys_lint.reading import read_source

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlsys_lint.docs import DocExampleError, check_examples, doc_examples, section_files
-from mlsys_lint.engine import load_rules
+from mlsys_lint.registry import load_rules
 
 BUILT_IN = {code: rule for code, rule in load_rules().items() if rule.built_in}
 WITHOUT_EXAMPLES = {"MSL001"}

@@ -44,7 +44,8 @@ if atheris is not None:
     with atheris.instrument_imports(include=["mlsys_lint", "mlsys_lint_rules"]):
         from mlsys_lint.config import ConfigError, read_config_file, settings_from_mapping
         from mlsys_lint.document import parse
-        from mlsys_lint.engine import Engine, load_rules
+        from mlsys_lint.engine import Engine
+        from mlsys_lint.registry import load_rules
         from mlsys_lint.config import Settings
         from mlsys_lint.project import Project, ProjectError, Unit, build_project
         from mlsys_lint.reading import UnreadableFile, decode
@@ -53,7 +54,8 @@ if atheris is not None:
 else:
     from mlsys_lint.config import ConfigError, Settings, read_config_file, settings_from_mapping
     from mlsys_lint.document import parse
-    from mlsys_lint.engine import Engine, load_rules
+    from mlsys_lint.engine import Engine
+    from mlsys_lint.registry import load_rules
     from mlsys_lint.project import Project, ProjectError, Unit, build_project
     from mlsys_lint.reading import UnreadableFile, decode
 

@@ -724,7 +724,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "book"
 @pytest.mark.skipif(not EXAMPLE.is_dir(), reason="example book not available")
 def test_example_book_glossary_findings() -> None:
     from mlsys_lint.config import load_settings
-    from mlsys_lint.engine import Engine, load_rules, select_rules
+    from mlsys_lint.engine import Engine
+    from mlsys_lint.registry import load_rules, select_rules
 
     settings = load_settings(EXAMPLE)
     settings.select = ["GLS"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mlsys_lint import lint
 from mlsys_lint.docs import check_examples
-from mlsys_lint.engine import load_rules
+from mlsys_lint.registry import load_rules
 from mlsys_lint_editorial import editorial_marker
 
 CHAPTER = """\
