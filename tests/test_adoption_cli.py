@@ -24,6 +24,7 @@ from click.testing import CliRunner
 import fixable_plugin
 from lintkit import book, write_files
 from mlsys_lint import engine as engine_module
+from mlsys_lint import registry as registry_module
 from mlsys_lint.cli import main
 
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -59,8 +60,8 @@ def one_line(text: str) -> str:
 @pytest.fixture
 def plugin(monkeypatch):
     """The test plugin's rules added to the registry (as if installed)."""
-    registry = dict(sorted({**engine_module.load_rules(), **{r.code: r for r in fixable_plugin.RULES}}.items()))
-    monkeypatch.setattr(engine_module, "load_registry", lambda skip=frozenset(): engine_module.Registry(registry))
+    registry = dict(sorted({**registry_module.load_rules(), **{r.code: r for r in fixable_plugin.RULES}}.items()))
+    monkeypatch.setattr(registry_module, "load_registry", lambda skip=frozenset(): registry_module.Registry(registry))
     return registry
 
 
@@ -506,7 +507,7 @@ def test_read_only_in_a_subprocess(plugin_path: Path, tmp_path: Path) -> None:
 
 
 def _registered(code: str) -> bool:
-    rule = engine_module.load_rules().get(code)
+    rule = registry_module.load_rules().get(code)
     return rule is not None and rule.fixable
 
 

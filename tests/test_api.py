@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import mlsys_lint
 from lintkit import book
-from mlsys_lint import engine as engine_module
+from mlsys_lint import registry as registry_module
 from mlsys_lint.api import MAX_FIX_PASSES
 from mlsys_lint.cli import main
 from mlsys_lint.config import ConfigError
@@ -86,8 +86,8 @@ def colour(project, options):
 
 @pytest.fixture
 def fixers(monkeypatch: pytest.MonkeyPatch) -> None:
-    rules = {**engine_module.load_rules(), **{r.code: r for r in (double_dash, ping_pong, colour)}}
-    monkeypatch.setattr(engine_module, "load_registry", lambda skip=frozenset(): engine_module.Registry(rules))
+    rules = {**registry_module.load_rules(), **{r.code: r for r in (double_dash, ping_pong, colour)}}
+    monkeypatch.setattr(registry_module, "load_registry", lambda skip=frozenset(): registry_module.Registry(rules))
 
 
 def test_fix_repeats_until_nothing_changes(fixers, tmp_path: Path) -> None:
