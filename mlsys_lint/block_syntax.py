@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from mlsys_lint.attributes import Attributes
 from mlsys_lint.inline import ScanResult
-from mlsys_lint.model import Condition, Source, Text
+from mlsys_lint.model import Callout, Condition, Source, Text
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>.*?)[ \t]*$")
 DIV_FENCE_NESTED = re.compile(r"^[ \t]*(?P<colons>:{3,})[ \t]*(?P<rest>.*?)[ \t]*$")
@@ -67,6 +67,7 @@ class Frame:
     floats_first: int = 0
     float_type: str | None = None
     block: int = 0
+    callout: Callout | None = None
 
 
 def attribute_text(attrs: Attributes, keys: tuple[str, ...], source: Source) -> Text | None:

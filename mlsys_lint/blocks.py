@@ -401,8 +401,11 @@ class BlockScanner(TableBlocks, NoteBlocks, DivBlocks):
                                    condition=self.condition)
         self.scanner.not_figures(result.images, "sits in a heading")
         block = Block("heading", start, end, result.references, result)
+        callout = self.frames[-1].callout if self.frames and not self.frames[-1].children else None
         self.add_block(block)
         heading_text = Text(text[cstart:text_end].strip(), cstart, text_end, self.source)
+        if callout is not None and callout.title is None:  # resolveHeadingCaption: the first block's heading
+            callout.title, callout.title_from = heading_text, "heading"
         self.doc.headings.append(Heading(level, heading_text, attrs.id, tuple(attrs.classes), start, end,
                                          self.block_index))
         if attrs.id:

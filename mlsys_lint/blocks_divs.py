@@ -6,7 +6,7 @@ import re
 
 from mlsys_lint.attributes import Attributes, find_attribute_end, parse_attributes
 from mlsys_lint.block_syntax import Block, Frame, attribute_text, condition_clauses
-from mlsys_lint.model import CROSSREF_TYPES, Float, Text
+from mlsys_lint.model import CROSSREF_TYPES, Callout, Condition, Float, Text
 
 
 class DivBlocks:
@@ -42,10 +42,26 @@ class DivBlocks:
                        refs_first=len(self.doc.references), floats_first=len(self.doc.floats))
         self.add_block(Block("div", start, self.line_end(last)))
         frame.block = self.block_index  # the div's own block: a float counts from where it opens
+        frame.callout = self._callout(attrs, start, frame.condition)
         self.frames.append(frame)
         self._div_attribute_text(frame)
         self.prev_blank = True
         return last + 1
+
+    def _callout(self, attrs: Attributes, start: int, condition: Condition) -> Callout | None:
+        """A callout opening here (quarto-cli ``is_callout``: a ``callout`` or ``callout-*`` class)."""
+        kind = next((c for c in attrs.classes if c == "callout" or c.startswith("callout-")), None)
+        if kind is None:
+            return None
+        callout = Callout(kind.partition("-")[2] or "note", start, start, self.source, condition=condition)
+        if attrs.values.get("title", "").strip():
+            vstart, vend = attrs.value_spans["title"]
+            callout.title, callout.title_from = Text(attrs.values["title"], vstart, vend, self.source), "attribute"
+            notes = len(self.doc.footnote_refs)
+            self.scanner.scan(vstart, vend, context="heading", block=self.block_index, condition=condition)
+            del self.doc.footnote_refs[notes:]  # Quarto reads the title alone, without the definitions: text
+        self.doc.callouts.append(callout)
+        return callout
 
     def _div_attribute_text(self, frame: Frame) -> None:
         attrs = frame.attrs
@@ -66,6 +82,8 @@ class DivBlocks:
 
     def close_div(self, end: int) -> None:
         frame = self.frames.pop()
+        if frame.callout is not None:
+            frame.callout.end = end
         block_index = self.block_index
         attrs = frame.attrs
         if attrs.id and frame.float_type is None:

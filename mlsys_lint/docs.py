@@ -37,8 +37,18 @@ class DocExample:
 
 
 def sections(doc: str) -> dict[str, str]:
-    """The ``## Heading`` sections of a rule's doc, heading → body."""
-    found = list(_HEADING.finditer(doc))
+    """The ``## Heading`` sections of a rule's doc, heading → body (a ``##`` line inside a
+    fenced example is the example's text)."""
+    fenced: set[int] = set()
+    fence = None
+    for line in re.finditer(r"^.*$", doc, re.M):
+        opening = _FENCE.match(line.group())
+        if opening is not None and (fence is None or opening.group("fence").startswith(fence)
+                                    and not opening.group("info").strip()):
+            fence = opening.group("fence") if fence is None else None
+        elif fence is not None:
+            fenced.add(line.start())
+    found = [match for match in _HEADING.finditer(doc) if match.start() not in fenced]
     return {match.group(1): doc[match.end():found[i + 1].start() if i + 1 < len(found) else len(doc)]
             for i, match in enumerate(found)}
 

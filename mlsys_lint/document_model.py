@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlsys_lint.model import (
+    Callout,
     Condition,
     Float,
     FootnoteDef,
@@ -96,6 +97,7 @@ class Document:
         self.includes: list[Include] = []
         self.raw_tex: list[RawTex] = []
         self.headings: list[Heading] = []
+        self.callouts: list[Callout] = []
         self.prose: list[Prose] = []
         self.suppressions: list[Suppression] = []
         self.problems: list[Problem] = []

@@ -440,6 +440,29 @@ class Heading:
 
 
 @dataclass
+class Callout:
+    """A callout: a div with a ``callout`` or ``callout-*`` class.
+
+    `title` is what Quarto takes as its title (quarto-cli customnodes/callout.lua): the
+    ``title`` attribute when it is not empty, else a heading that is the callout's first
+    block (``resolveHeadingCaption``), else None; `title_from` says which (``attribute``,
+    ``heading`` or "").
+    """
+
+    kind: str
+    start: int
+    end: int
+    source: Source
+    title: Text | None = None
+    title_from: str = ""
+    condition: Condition = field(default_factory=Condition)
+
+    @property
+    def span(self) -> Span:
+        return self.source.span(self.start, self.end)
+
+
+@dataclass
 class Prose:
     """A run of visible Markdown text rules may read words from.
 

@@ -371,6 +371,7 @@ _DOCUMENT_FIELDS: dict[str, Any] = {
     "includes": list[model_module.Include],
     "raw_tex": list[model_module.RawTex],
     "headings": list[model_module.Heading],
+    "callouts": list[model_module.Callout],
     "prose": list[model_module.Prose],
     "suppressions": list[model_module.Suppression],
     "problems": list[model_module.Problem],

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from mlsys_lint.model import Fix, FootnoteDef, FootnoteRef, Severity, Violation
+from mlsys_lint.model import Condition, Fix, Float, FootnoteDef, FootnoteRef, Severity, Text, Violation, format_is
 from mlsys_lint.plugin import rule
 from mlsys_lint.project import FootnoteScope, Project, footnote_scope, nested_note
+from mlsys_lint.xref import output_formats
 
 _TAGS = ("footnotes",)
 _CONTAINERS = {"list": "a list item", "blockquote": "a block quote"}
@@ -414,6 +415,140 @@ def _blank_line_before(definition: FootnoteDef) -> Fix:
                prefix + "\n")
 
 
+# -- FN007 ------------------------------------------------------------------------------
+
+_MARGIN_CLASSES = ("column-margin", "aside")
+_FLOAT_NAMES = {"fig": "figure", "lst": "listing"}
+
+
+@rule("FN007", "footnote-lost-in-pdf", "warning", tags=_TAGS + ("pdf",))
+def footnote_lost_in_pdf(project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    r"""A footnote in a place where Quarto's PDF output does not set it at the foot of the page.
+
+    ## What it does
+    In a project that renders LaTeX (``pdf``, ``beamer``, ``latex`` and formats built on
+    them), reports a note (``[^id]`` with a definition, or ``^[…]``) in:
+    - the caption of a subfigure or other subfloat;
+    - the caption of a cross-referenced figure that Quarto does not put in a ``figure``
+      environment: ``fig-env`` set to another one, a ``.column-margin``/``.aside`` figure
+      (``marginfigure``) or a ``.column-page``/``.column-screen`` one (``figure*``);
+    - the caption of a cross-referenced listing (``codelisting``) or custom float type;
+    - a callout's title (its ``title`` attribute, or the heading that opens it).
+
+    Quiet for the places where the PDF keeps the note: the caption of an ordinary figure
+    (Quarto moves the note out, below), a Markdown table's caption and cells (a
+    ``longtable``, which holds notes), a callout's body (Quarto moves it out), and any
+    note in content the PDF does not show.
+
+    ## Why is this bad?
+    LaTeX cannot set a footnote from inside a float or a box. Pandoc alone writes a note
+    in a figure caption as ``\footnotemark`` plus a ``\footnotetext`` after the float, but
+    Quarto writes floats itself (``FloatRefTarget``'s LaTeX renderer) and repairs only
+    the ``\caption`` of a ``figure`` environment afterwards (``captionFootnoteLineProcessor``
+    in ``src/format/pdf/format-pdf.ts``). Everywhere else ``\footnote`` stays inside the
+    float: LaTeX drops the note or stops with "Argument of \caption@ydblarg has an extra
+    }" (quarto-cli#1141, #6907). In a callout, Quarto lifts notes out of the body because
+    they would be set inside the box, but it writes the title separately, so a note
+    there stays in the box.
+
+    ## Example
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [index.qmd]
+    format: [html, pdf]
+    ```
+
+    ```markdown
+    ::: {.callout-note}
+    ## Roofline[^fn-roofline]
+
+    Bounded by compute or by memory.
+    :::
+
+    [^fn-roofline]: Williams, Waterman and Patterson, 2009.
+    ```
+
+    ## Use instead
+    ```{.yaml filename="_quarto.yml"}
+    project:
+      type: book
+    book:
+      chapters: [index.qmd]
+    format: [html, pdf]
+    ```
+
+    ```markdown
+    ::: {.callout-note}
+    ## Roofline
+
+    Bounded by compute or by memory.[^fn-roofline]
+    :::
+
+    [^fn-roofline]: Williams, Waterman and Patterson, 2009.
+    ```
+    Put the note in the running text (or the callout's body) that the caption or title
+    belongs to.
+    """
+    defined = {d.id for doc in project.documents.values() for d in doc.footnote_defs if d.separated}
+    for unit in project.all_units:
+        latex = [fmt for fmt in output_formats(project, unit) if format_is(fmt, "latex")]
+        if not latex:
+            continue
+        for doc in unit.documents:
+            notes = sorted([(ref.start, ref.end, f"footnote `[^{ref.id}]`") for ref in doc.footnote_refs
+                            if ref.id in defined and not nested_note(ref)]
+                           + [(note.start, note.end, "inline footnote `^[…]`") for note in doc.inline_notes])
+            if not notes:
+                continue
+            for place, condition, why in _note_traps(doc):
+                if not any(condition.visible(fmt, profile) for fmt in latex for profile in ("", "other")):
+                    continue
+                for start, end, note in notes:
+                    if place.start <= start and end <= place.end:
+                        yield Violation(doc.source.span(start, end), f"{note} {why}; move it into the text")
+
+
+def _note_traps(doc) -> Iterator[tuple[Text, Condition, str]]:
+    """The captions and titles whose notes Quarto's LaTeX output leaves inside a float or box."""
+    for float_ in doc.floats:
+        if not float_.label or float_.caption is None:
+            continue
+        what = f"{_FLOAT_NAMES.get(float_.type, float_.type)} `{float_.label}`"
+        if float_.parent is not None:
+            yield float_.caption, float_.condition, (f"in the caption of sub{_FLOAT_NAMES.get(float_.type, 'float')} "
+                                                     f"`{float_.label}` stays inside the float in the PDF, where "
+                                                     "LaTeX drops it or stops with an error")
+            continue
+        env = _latex_environment(float_)
+        if env is not None and env != "figure":
+            named = f"its `{env}` float" if float_.type in _FLOAT_NAMES or "fig-env" in float_.attributes else "its float"
+            yield float_.caption, float_.condition, (f"in the caption of {what} stays inside {named} in the PDF, "
+                                                     "where LaTeX drops it or stops with an error")
+    for callout in doc.callouts:
+        if callout.title is not None:
+            yield callout.title, callout.condition, ("in a callout's title stays inside the callout box in the PDF "
+                                                     "(Quarto moves notes out of a callout's body, not its title)")
+
+
+def _latex_environment(float_: Float) -> str | None:
+    """The LaTeX environment of a cross-referenced float as quarto-cli's ``latexFigureEnv``
+    chooses it (``fig-env``, margin and full-width classes); None for tables, which Quarto
+    writes as a ``longtable`` holding their notes, and for cell output, whose classes the
+    manuscript does not show."""
+    if float_.type == "tbl" or float_.form in ("cell", "knitr"):
+        return None
+    if float_.attributes.get("fig-env"):
+        return float_.attributes["fig-env"]
+    default = {"fig": "figure", "lst": "codelisting"}.get(float_.type, float_.type)
+    if any(c in _MARGIN_CLASSES for c in float_.classes):
+        return "marginfigure"
+    if any(c.startswith(("column-page", "column-screen")) and not c.endswith("-left") for c in float_.classes):
+        return default + "*"
+    return default
+
+
 # -- FN008 ------------------------------------------------------------------------------
 
 
@@ -450,4 +585,4 @@ def inline_footnote(project: Project, options: dict[str, Any]) -> Iterator[Viola
 
 
 RULES = [undefined_footnote, unused_footnote, duplicate_footnote, empty_footnote, footnote_id_collision,
-         footnote_definition_not_separated, inline_footnote]
+         footnote_definition_not_separated, footnote_lost_in_pdf, inline_footnote]

@@ -22,6 +22,7 @@ EXPECTED = {
     ("TBL002", "data.qmd", 66),
     ("CAP008", "data.qmd", 66),
     ("LST002", "data.qmd", 68),
+    ("FN007", "data.qmd", 73),
     ("CAP002", "training.qmd", 67),
     ("FIG001", "training.qmd", 85),
     ("GLS001", "training.qmd", 88),

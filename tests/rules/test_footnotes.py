@@ -453,3 +453,119 @@ def test_fn008_is_off_by_default_and_reports_inline_notes_pandoc_reads(tmp_path:
     assert (finding.span.line, finding.span.column, finding.span.end_column) == (1, 8, 22)
     pypandoc = pytest.importorskip("pypandoc", reason="pypandoc-binary is not installed")
     assert pypandoc.convert_text(text, "native", format="markdown").count("Note") == 1
+
+
+# -- FN007 footnote-lost-in-pdf ------------------------------------------------------------------
+
+PDF_BOOK = """\
+project:
+  type: book
+book:
+  title: T
+  chapters:
+    - index.qmd
+format:
+  html: default
+  pdf: default
+"""
+
+FLOATS = """\
+# Intro
+
+![A plain figure.[^a]](a.png){#fig-plain}
+
+![A margin figure.[^a]](a.png){#fig-margin .column-margin}
+
+![A side figure.^[inline]](a.png){#fig-side fig-env="SCfigure"}
+
+![A wide figure.[^a]](a.png){#fig-wide .column-page}
+
+![A left-page figure.[^a]](a.png){#fig-left-page .column-page-left}
+
+::: {#fig-panel layout-ncol=2}
+![Left.[^b]](a.png){#fig-left}
+
+![Right.](a.png){#fig-right}
+
+Both panels.[^a]
+:::
+
+::: {#lst-code}
+```python
+x = 1
+```
+
+A listing.[^b]
+:::
+
+| A | B |
+|---|---|
+| cell[^a] | 2 |
+
+: Table caption.[^b] {#tbl-t}
+
+![Unlabelled figure.[^a]](a.png)
+
+Undefined marker: ![Caption.[^nope]](a.png){#fig-undefined}
+
+[^a]: A.
+[^b]: B.
+"""
+
+
+def test_fn007_caption_notes_quarto_leaves_in_a_float_captionFootnoteLineProcessor(tmp_path: Path) -> None:
+    """Quarto moves notes out of the ``\\caption`` of a ``figure`` environment only
+    (format-pdf.ts ``captionFootnoteLineProcessor``); ``latexFigureEnv`` picks the others."""
+    book(tmp_path, {"index.qmd": FLOATS}, config=PDF_BOOK)
+    findings = [(d.span.line, d.span.column) for d in lint(tmp_path, ["FN007"])]
+    assert findings == [(5, 19), (7, 17), (9, 17), (14, 8), (26, 11)]
+    messages = [d.message for d in lint(tmp_path, ["FN007"])]
+    assert "`marginfigure` float" in messages[0] and "`SCfigure` float" in messages[1]
+    assert "`figure*` float" in messages[2] and "subfigure `fig-left`" in messages[3]
+    assert "`codelisting` float" in messages[4]
+
+
+def test_fn007_callout_titles_but_not_bodies_callout_lua_resolveHeadingCaption(tmp_path: Path) -> None:
+    text = """\
+    # Intro
+
+    ::: {.callout-note}
+    ## Title note[^a]
+
+    Body note.[^b]
+    :::
+
+    ::: {.callout-tip title="Attribute ^[inline title]"}
+    ## A heading in the body[^a]
+    :::
+
+    ::: {.callout-warning}
+    A paragraph first.
+
+    ## Not the title[^a]
+    :::
+
+    ::: {.callout-important title="Literal [^a] marker"}
+    Body.
+    :::
+
+    ::: {.content-visible when-format="html"}
+    ::: {.callout-note}
+    ## Shown in HTML only[^a]
+    :::
+    :::
+
+    [^a]: A.
+    [^b]: B.
+    """
+    book(tmp_path, {"index.qmd": text}, config=PDF_BOOK)
+    assert [(d.span.line, d.span.column) for d in lint(tmp_path, ["FN007"])] == [(4, 14), (9, 36)]
+    # `[^a]` in a title attribute is text to Quarto (read alone, without definitions): still a use of nothing
+    assert [(d.code, d.span.line) for d in lint(tmp_path, ["FN001", "FN002"])] == []
+
+
+def test_fn007_is_silent_without_a_latex_format(tmp_path: Path) -> None:
+    book(tmp_path / "book", {"index.qmd": FLOATS}, config=PDF_BOOK.replace("  pdf: default\n", ""))
+    assert lint(tmp_path / "book", ["FN007"]) == []
+    write_files(tmp_path / "page", {"doc.qmd": "---\nformat: beamer\n---\n\n" + FLOATS})
+    assert len(lint(tmp_path / "page", ["FN007"], paths=[tmp_path / "page" / "doc.qmd"])) == 5
