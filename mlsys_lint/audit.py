@@ -3,24 +3,27 @@
 `figure_audit` lints with the rules tagged ``crossref``, ``figures`` and ``captions`` (no rule logic
 lives here) and lays the results out per chapter: for each labelled figure its label,
 place, caption and alt text, and every reference to it with the sentence it stands in,
-each flagged with the findings that concern it (a finding's `related` places too).  `render_markdown` and `render_html` turn that into a review
-sheet; the HTML is one self-contained page (inline CSS, no scripts, no network); `render_json` gives
-the same data to other tools.
+each flagged with the findings that concern it (a finding's `related` places too), and
+numbered as the reader sees it (`mlsys_lint.numbering`).  `render_markdown` and
+`render_html` (`mlsys_lint.audit_html`: one self-contained page that filters) turn that
+into a review sheet; `render_json` gives the same data to other tools.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote
 
 from mlsys_lint.config import Settings
 from mlsys_lint.files import relative
-from mlsys_lint.model import Diagnostic, Span
+from mlsys_lint.model import Diagnostic, Span, format_is, plural
 from mlsys_lint.plugin import Rule
 from mlsys_lint.project import Project, Unit
+from mlsys_lint.numbering import float_numbers
 from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, crossref_type, namespaces, top_level
 
 AUDIT_TAGS = ("crossref", "figures", "captions")
@@ -67,6 +70,18 @@ class FigureRow:
     subfigures: list[str]
     references: list[ReferenceRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    shown_as: str | None = None
+    """The number the reader sees ("Figure 3.2"; `mlsys_lint.numbering`), None where the format hides it."""
+    subfigure_numbers: dict[str, str] = field(default_factory=dict)
+    """Each subfigure's number ("Figure 3.2(a)")."""
+    path: str = ""
+    column: int = 1
+    source_kind: str = "image"
+    """What makes the figure: ``image``, ``R cell``, ``Python cell``, ``Mermaid diagram``, ``raw LaTeX``, …"""
+    image: str | None = None
+    """The first image's file, resolved as Quarto resolves it and relative to the report's folder; None if none."""
+    image_state: str = "none"
+    """``found``, ``missing`` (a path no file answers), ``remote`` (a URL, not loaded) or ``none``."""
 
     @property
     def problems(self) -> int:
@@ -105,6 +120,8 @@ class FigureAudit:
     """The whole report."""
 
     chapters: list[ChapterRow]
+    output_format: str = "html"
+    """The format whose numbering the report shows."""
 
     @property
     def figures(self) -> int:
@@ -134,13 +151,16 @@ class FigureAudit:
 # -- building ---------------------------------------------------------------------------
 
 
-def figure_audit(paths: list[Path], settings: Settings, base: Path | None = None) -> FigureAudit:
-    """Lint `paths` with the rules tagged for the audit and build it from the model and findings."""
+def figure_audit(paths: list[Path], settings: Settings, base: Path | None = None,
+                 numbered_as: str | None = None) -> FigureAudit:
+    """Lint `paths` with the rules tagged for the audit and build it from the model and findings;
+    figures are numbered as output format `numbered_as` shows them (default: HTML when the
+    project builds it, else its first format)."""
     from mlsys_lint.api import lint
 
     result = lint(paths or [base or Path.cwd()], config=replace(settings, extend_select=[]),
                   select=[f"tag:{tag}" for tag in AUDIT_TAGS])
-    return build_audit(result.projects, result.located(), base or Path.cwd(), result.rules)
+    return build_audit(result.projects, result.located(), base or Path.cwd(), result.rules, numbered_as)
 
 
 def about_figures(diagnostic: Diagnostic, project: Project, rules: dict[str, Rule]) -> bool:
@@ -153,9 +173,13 @@ def about_figures(diagnostic: Diagnostic, project: Project, rules: dict[str, Rul
 
 
 def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Path,
-                rules: dict[str, Rule]) -> FigureAudit:
+                rules: dict[str, Rule], output_format: str | None = None) -> FigureAudit:
     chapters: list[ChapterRow] = []
+    shown_in = output_format
     for project in projects:
+        fmt = output_format or _reading_format(project)
+        shown_in = shown_in or fmt
+        numbers = float_numbers(project, fmt)
         relevant = [d for d in diagnostics if about_figures(d, project, rules) and _in_project(project, d.span.path)]
         pool = _Pool(relevant)
         caption_rules = {code for code, rule in rules.items() if "captions" in rule.tags}
@@ -168,8 +192,9 @@ def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Pa
                 if entry.float.type != "fig" or not top_level(entry):
                     continue
                 number += 1
-                rows[id(entry.unit)].figures.append(_figure_row(project, space, entry, number, pool, base,
-                                                                caption_rules))
+                row = _figure_row(project, space, entry, number, pool, base, caption_rules)
+                _describe(project, entry, row, numbers, base)
+                rows[id(entry.unit)].figures.append(row)
             for ref in space.references:
                 if ref.type == "fig" and not space.lookup(ref.key):
                     row = _reference_row(project, ref, None, pool, base)
@@ -182,7 +207,7 @@ def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Pa
                 chapter = rows.setdefault(0, ChapterRow("Other files", ""))
             chapter.other.append(_finding(diagnostic, base))
         chapters.extend(row for key, row in rows.items() if key == 0 or project.is_target(row.source))
-    return FigureAudit(chapters)
+    return FigureAudit(chapters, shown_in or "html")
 
 
 class _Pool:
@@ -247,6 +272,43 @@ def _figure_row(project: Project, space: Namespace, entry: FloatEntry, number: i
                      figure.caption.value if figure.caption is not None else None, alt, subfigures, rows, findings)
 
 
+def _reading_format(project: Project) -> str:
+    """The format a reader most likely reads: HTML when the project builds it, else its first."""
+    names = project.format_names or ("html",)
+    return next((name for name in names if format_is(name, "html")), names[0])
+
+
+_LANGUAGES = {"r": "R", "python": "Python", "julia": "Julia", "ojs": "OJS", "bash": "Bash", "sql": "SQL"}
+_DIAGRAMS = {"mermaid": "Mermaid diagram", "dot": "Graphviz diagram"}
+
+
+def _describe(project: Project, entry: FloatEntry, row: FigureRow, numbers: dict[str, str], base: Path) -> None:
+    """Add what the reader sees: the number, what draws the figure, its image."""
+    figure = entry.float
+    number = numbers.get(entry.label)
+    row.shown_as = f"Figure {number}" if number else None
+    row.subfigure_numbers = {label: f"Figure {numbers[label]}" for label in row.subfigures if label in numbers}
+    row.path = entry.definition.span.path
+    row.column = entry.definition.span.column
+    if figure.form in ("cell", "knitr"):
+        language = (figure.cell_language or "").lower()
+        row.source_kind = _DIAGRAMS.get(language) or f"{_LANGUAGES.get(language, language or 'code')} cell"
+    elif figure.form in ("raw-latex", "embed", "diagram"):
+        row.source_kind = {"raw-latex": "raw LaTeX", "embed": "embedded notebook output"}.get(figure.form, "diagram")
+    doc = project.documents[figure.source.path]
+    picture = next((p for p in doc.pictures if figure.start <= p.start < figure.end), None)
+    if picture is None:
+        return
+    path = unquote(picture.path.split("#")[0].split("?")[0])
+    if "://" in path or path.startswith(("data:", "//")):
+        row.image_state = "remote"
+        return
+    folder = project.root if path.startswith("/") else Path(figure.source.path).parent
+    resolved = (folder / path.lstrip("/")).resolve()
+    row.image_state = "found" if resolved.is_file() else "missing"
+    row.image = Path(os.path.relpath(resolved, base.resolve())).as_posix()
+
+
 def _reference_row(project: Project, ref: CrossRef, entry: FloatEntry | None, pool: _Pool, base: Path) -> ReferenceRow:
     if entry is None:
         position = "unresolved"
@@ -309,7 +371,7 @@ def _finding(diagnostic: Diagnostic, base: Path) -> Finding:
 
 def render_markdown(audit: FigureAudit) -> str:
     out = ["# Figure narrative audit", "",
-           _totals(audit) + ".", "",
+           totals(audit) + ".", "", f"Figure numbers as the {audit.output_format} output shows them.", "",
            "| # | Chapter | File | Figures | References | Problems |", "|---:|---|---|---:|---:|---:|"]
     for number, chapter in enumerate(audit.chapters, 1):
         out.append(f"| {number} | {_md_cell(chapter.title)} | `{chapter.path}` | {len(chapter.figures)} | "
@@ -335,12 +397,17 @@ def render_markdown(audit: FigureAudit) -> str:
 
 def _md_figure(figure: FigureRow) -> list[str]:
     flags = " ".join(sorted({f.code for f in figure.findings}))
-    out = ["", f"### {figure.number}. `{figure.label}`" + (f" — {flags}" if flags else ""), "",
-           f"- **Defined at:** `{figure.location}`",
+    shown = f" ({figure.shown_as})" if figure.shown_as else ""
+    out = ["", f"### {figure.number}. `{figure.label}`{shown}" + (f" — {flags}" if flags else ""), "",
+           f"- **Defined at:** `{figure.location}` ({figure.source_kind})",
            f"- **Caption:** {_md_inline(figure.caption) if figure.caption else '*(none)*'}",
            f"- **Alt text:** {_md_inline(figure.alt) if figure.alt else '*(none)*'}"]
+    if figure.image_state == "missing":
+        out.append(f"- **Image:** `{figure.image}` (missing)")
     if figure.subfigures:
-        out.append("- **Subfigures:** " + ", ".join(f"`{label}`" for label in figure.subfigures))
+        out.append("- **Subfigures:** " + ", ".join(
+            f"`{label}`" + (f" ({figure.subfigure_numbers[label]})" if label in figure.subfigure_numbers else "")
+            for label in figure.subfigures))
     for finding in figure.findings:
         out.append(f"- **{finding.code}** ({finding.severity}): {finding.message}")
     out += ["", f"References ({len(figure.references)}):" if figure.references else "References: *none*", ""]
@@ -368,96 +435,11 @@ def _md_cell(text: str) -> str:
     return _md_inline(text).replace("|", "\\|")
 
 
-# -- HTML ---------------------------------------------------------------------------------
-
-_CSS = """
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
-main{max-width:980px;margin:0 auto;padding:24px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:32px 0 8px;border-bottom:2px solid #d8dce3}
-h3{font-size:16px;margin:0}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{border:1px solid #d8dce3;padding:4px 8px;text-align:left}
-td.n,th.n{text-align:right}tr.bad td{background:#fff4f2}
-.figure{background:#fff;border:1px solid #d8dce3;border-left:5px solid #3a8f5a;border-radius:4px;margin:12px 0;
-padding:10px 14px}
-.figure.flagged{border-left-color:#c7462f}.figure.warning{border-left-color:#d08a1c}
-.figure.info{border-left-color:#5a6ad0}
-.meta{color:#5a6272;font-size:13px}.tag{display:inline-block;font:12px monospace;padding:1px 6px;border-radius:3px;
-background:#c7462f;color:#fff;margin-left:6px}.tag.info{background:#5a6ad0}
-.finding{color:#8a2b1c;margin:4px 0}.note{color:#5a6272;font-style:italic}
-ul.refs{list-style:none;padding-left:0}ul.refs li{border-top:1px dashed #e1e4ea;padding:6px 0}
-blockquote{margin:4px 0 0 0;padding-left:10px;border-left:3px solid #d8dce3;color:#333}
-code{font-size:13px;background:#eef0f4;padding:0 3px;border-radius:3px}
-details summary{cursor:pointer}
-"""
-
-
 def render_html(audit: FigureAudit) -> str:
-    e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             "<title>Figure narrative audit</title>", f"<style>{_CSS}</style></head><body><main>",
-             "<h1>Figure narrative audit</h1>",
-             f'<p class="meta" id="totals">{html.escape(_totals(audit))}.</p>',
-             '<table id="summary"><thead><tr><th class="n">#</th><th>Chapter</th><th class="n">Figures</th>'
-             '<th class="n">References</th><th class="n">Problems</th></tr></thead><tbody>']
-    for number, chapter in enumerate(audit.chapters, 1):
-        css = ' class="bad"' if chapter.problems else ""
-        parts.append(f'<tr{css}><td class="n">{number}</td><td><a href="#chapter-{number}">{e(chapter.title)}</a>'
-                     f'<br><span class="meta">{e(chapter.path)}</span></td><td class="n">{len(chapter.figures)}</td>'
-                     f'<td class="n">{chapter.references}</td><td class="n">{chapter.problems}</td></tr>')
-    parts.append("</tbody></table>")
-    codes = audit.codes()
-    if codes:
-        parts.append('<p class="meta" id="codes">Findings by rule: '
-                     + ", ".join(f"<code>{e(code)}</code> {count}" for code, count in codes.items()) + "</p>")
-    for number, chapter in enumerate(audit.chapters, 1):
-        parts.append(f'<section class="chapter" id="chapter-{number}"><h2>{number}. {e(chapter.title)}</h2>'
-                     f'<p class="meta">{e(chapter.path)} · {_count(len(chapter.figures), "figure")} · '
-                     f'{_count(chapter.references, "reference")} · {_count(chapter.problems, "problem")}</p>')
-        for figure in chapter.figures:
-            parts.append(_html_figure(figure))
-        if chapter.unresolved:
-            parts.append('<h3>Unresolved figure references</h3><ul class="refs">')
-            parts += [_html_reference(ref) for ref in chapter.unresolved]
-            parts.append("</ul>")
-        if chapter.other:
-            parts.append("<h3>Other figure findings</h3><ul>")
-            parts += [f'<li class="finding"><code>{e(f.code)}</code> {e(f.location)}: {e(f.message)}</li>'
-                      for f in chapter.other]
-            parts.append("</ul>")
-        parts.append("</section>")
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
+    """The report as one self-contained, filterable HTML page (`mlsys_lint.audit_html`)."""
+    from mlsys_lint.audit_html import figure_page
 
-
-def _html_figure(figure: FigureRow) -> str:
-    e = html.escape
-    flagged = f" flagged {figure.verdict}" if figure.problems else ""
-    tags = "".join(f'<span class="tag{" info" if f.severity == "info" else ""}">{e(f.code)}</span>'
-                   for f in figure.findings)
-    rows = [f'<article class="figure{flagged}" id="{e(figure.label)}" data-label="{e(figure.label)}">',
-            f"<h3>{figure.number}. <code>{e(figure.label)}</code>{tags}</h3>",
-            f'<p class="meta">{e(figure.location)}</p>',
-            f"<p><b>Caption:</b> {e(figure.caption) if figure.caption else '<i>(none)</i>'}</p>",
-            f"<p><b>Alt text:</b> {e(figure.alt) if figure.alt else '<i>(none)</i>'}</p>"]
-    if figure.subfigures:
-        rows.append("<p><b>Subfigures:</b> " + ", ".join(f"<code>{e(s)}</code>" for s in figure.subfigures) + "</p>")
-    rows += [f'<p class="finding"><code>{e(f.code)}</code> {e(f.message)}</p>' for f in figure.findings]
-    if figure.references:
-        rows.append(f"<details open><summary>{_count(len(figure.references), 'reference')}</summary>"
-                    '<ul class="refs">')
-        rows += [_html_reference(ref) for ref in figure.references]
-        rows.append("</ul></details>")
-    else:
-        rows.append('<p class="note">No references.</p>')
-    rows.append("</article>")
-    return "\n".join(rows)
-
-
-def _totals(audit: FigureAudit) -> str:
-    return (f"{_count(audit.figures, 'figure')}, {_count(audit.references, 'reference')}, "
-            f"{_count(audit.problems, 'problem')} in {_count(len(audit.chapters), 'chapter')}")
+    return figure_page(audit)
 
 
 JSON_VERSION = 1
@@ -472,24 +454,14 @@ def render_json(audit: FigureAudit) -> str:
     chapters = [{"title": c.title, "path": c.path, "references": c.references, "problems": c.problems,
                  "figures": [figure(f) for f in c.figures], "unresolved": [asdict(r) for r in c.unresolved],
                  "other": [asdict(f) for f in c.other]} for c in audit.chapters]
-    document = {"version": JSON_VERSION, "kind": "figure-audit",
+    document = {"version": JSON_VERSION, "kind": "figure-audit", "numbered_as": audit.output_format,
                 "summary": {"figures": audit.figures, "references": audit.references, "problems": audit.problems,
                             "by_rule": audit.codes()},
                 "chapters": chapters}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
-def _html_reference(ref: ReferenceRow) -> str:
-    e = html.escape
-    out = [f'<li class="reference"><code>{e(ref.key)}</code> <span class="meta">{e(ref.location)} · {e(ref.context)}'
-           f" · {e(ref.position)}</span>"]
-    out += [f'<div class="note">{e(note)}</div>' for note in ref.notes]
-    out += [f'<div class="finding"><code>{e(f.code)}</code> {e(f.message)}</div>' for f in ref.findings]
-    if ref.sentence:
-        out.append(f"<blockquote>{e(ref.sentence)}</blockquote>")
-    out.append("</li>")
-    return "".join(out)
+def totals(audit: FigureAudit) -> str:
+    """"12 figures, 30 references, 2 problems in 3 chapters"."""
+    return (f"{plural(audit.figures, 'figure')}, {plural(audit.references, 'reference')}, "
+            f"{plural(audit.problems, 'problem')} in {plural(len(audit.chapters), 'chapter')}")

@@ -8,16 +8,19 @@ text, whether the book writes it with another spelling than the glossary's (GLS0
 whether its definitions conflict, and the GLS findings about it.  Generated glossary
 pages (rendered from the sources) are listed once, as such.  `render_markdown` and
 `render_html` turn that into a review sheet; the HTML is one self-contained page
-(inline CSS, no scripts, no network) that fits a 1,300-pixel window.
+(inline CSS and its own filter script, no network; `mlsys_lint.audit_page`) that fits a
+1,300-pixel window.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from mlsys_lint.audit_page import card_data, filter_bar, inline_markdown, page
 from mlsys_lint.config import Settings
 from mlsys_lint.files import relative
 from mlsys_lint.glossary import normalize_definition
@@ -246,86 +249,88 @@ def render_markdown(reports: list[GlossaryReport]) -> str:
 
 
 _CSS = """
-*{box-sizing:border-box}
-body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#fafafa;color:#222;overflow-wrap:anywhere}
-main{max-width:78rem;margin:auto;padding:1rem 2rem}
-table{border-collapse:collapse;width:100%;table-layout:fixed;margin:1rem 0;background:#fff}
-th,td{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}
-th.term{width:16%}th.where{width:20%}th.first{width:14%}th.n{width:6%}
-td.n,th.n{text-align:right}
-tr.bad td{background:#fff4f4}
-.meta{color:#666;font-size:.9em}
-.tag{display:inline-block;font-size:.8em;padding:0 .4rem;border-radius:3px;background:#fde8c8;color:#7a4a00}
-article.term{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
-article.flagged{border-left:4px solid #c33}
+table{table-layout:fixed;margin:1rem 0}
+th.term{width:16%}th.where{width:20%}th.first{width:14%}
+article.term{background:#fff;border:1px solid #d8dce3;border-left:5px solid #3a8f5a;border-radius:4px;
+padding:.5rem 1rem;margin:1rem 0}
+article.flagged{border-left-color:#c7462f}
 .defs{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.5rem 1rem}
 .defs p{margin:.3rem 0}
-.finding{color:#a00}
-code{background:#f0f0f0;padding:0 .2rem;border-radius:3px}
 """
+_CODE = re.compile(r"[A-Z]{2,4}[0-9]{3}\b")
 
 
 def render_html(reports: list[GlossaryReport]) -> str:
+    """One self-contained page: per project the term table, then a card per term (definitions
+    side by side, uses per chapter, findings) that the bar on top filters."""
     e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             "<title>Glossary audit</title>", f"<style>{_CSS}</style></head><body><main>", "<h1>Glossary audit</h1>"]
+    body = ["<h1>Glossary audit</h1>"]
     if not reports:
-        parts.append("<p>No glossary found (no glossary source, glossary chapter or glossary shortcode).</p>")
+        body.append("<p>No glossary found (no glossary source, glossary chapter or glossary shortcode).</p>")
+    codes = sorted({code for report in reports for code in report.codes})
+    chapters = sorted({chapter for report in reports for term in report.terms for chapter in term.uses})
+    body.append(filter_bar("terms", codes, [(str(index), chapter) for index, chapter in enumerate(chapters)]))
+    chapter_index = {chapter: str(index) for index, chapter in enumerate(chapters)}
     for number, report in enumerate(reports, 1):
         used = sum(1 for t in report.terms if t.total)
-        parts.append(f'<section id="project-{number}"><h2>{e(report.title)}</h2>'
-                     f'<p class="meta">{len(report.terms)} terms, {used} used; sources: '
-                     + (", ".join(f"<code>{e(s)}</code>" for s in report.sources) or "none") + "</p>")
+        body.append(f'<section id="project-{number}"><h2>{e(report.title)}</h2>'
+                    f'<p class="meta">{len(report.terms)} terms, {used} used; sources: '
+                    + (", ".join(f"<code>{e(s)}</code>" for s in report.sources) or "none") + "</p>")
         if report.codes:
-            parts.append('<p class="meta">Findings by rule: '
-                         + ", ".join(f"<code>{e(c)}</code> {n}" for c, n in report.codes.items()) + "</p>")
+            body.append('<p class="meta">Findings by rule: '
+                        + ", ".join(f"<code>{e(c)}</code> {n}" for c, n in report.codes.items()) + "</p>")
         if report.generated:
-            parts.append('<p class="meta" id="generated"><span class="tag">generated</span> Glossary pages rendered '
-                         "from the sources (neither sources nor uses): "
-                         + ", ".join(f"<code>{e(g)}</code>" for g in report.generated) + "</p>")
-        parts.append('<table id="terms"><thead><tr><th class="term">Term</th><th class="where">Defined in</th>'
-                     '<th class="first">First use</th><th class="n">Uses</th><th>Variants found</th><th>Conflict</th>'
-                     "</tr></thead><tbody>")
+            body.append('<p class="meta" id="generated"><span class="tag plain">generated</span> Glossary pages '
+                        "rendered from the sources (neither sources nor uses): "
+                        + ", ".join(f"<code>{e(g)}</code>" for g in report.generated) + "</p>")
+        body.append('<table id="terms"><thead><tr><th class="term">Term</th><th class="where">Defined in</th>'
+                    '<th class="first">First use</th><th class="n">Uses</th><th>Variants found</th><th>Conflict</th>'
+                    "</tr></thead><tbody>")
         for index, t in enumerate(report.terms):
             css = ' class="bad"' if t.findings else ""
             variants = ", ".join(f"{e(v)} ×{n}" for v, n in t.variants.items()) or "—"
-            tag = ' <span class="tag">spelling unused</span>' if t.spelling else ""
-            parts.append(f'<tr{css}><td><a href="#t{number}-{index}">{e(t.term)}</a>{tag}</td>'
-                         f"<td>{e(', '.join(t.defined_in))}</td><td>{e(t.first_use or '—')}</td>"
-                         f'<td class="n">{t.total}</td><td>{variants}</td><td>{e(t.conflict or "—")}</td></tr>')
-        parts.append("</tbody></table>")
-        for index, t in enumerate(report.terms):
-            flagged = " flagged" if t.findings else ""
-            rows = [f'<article class="term{flagged}" id="t{number}-{index}"><h3>{e(t.term)}</h3>']
-            if t.aliases:
-                rows.append(f"<p><b>Aliases:</b> {e(', '.join(t.aliases))}</p>")
-            if t.expansions:
-                rows.append(f"<p><b>Expansion:</b> {e('; '.join(t.expansions))}</p>")
-            rows.append('<div class="defs">')
-            for d in t.definitions:
-                rows.append(f'<p><b>Definition</b> <span class="meta">{e(d.location)}</span>: '
-                            f"{e(' '.join(d.text.split())) or '<i>(empty)</i>'}</p>")
-            rows.append("</div>")
-            if t.chapter:
-                rows.append(f"<p><b>Chapter glossary of:</b> {e(t.chapter)}</p>")
-            rows.append(f"<p><b>First use:</b> {e(t.first_use or 'never used')}</p>")
-            if t.uses:
-                rows.append("<p><b>Uses per chapter:</b> "
-                            + ", ".join(f"{e(c)} {n}" for c, n in t.uses.items()) + "</p>")
-            if t.variants:
-                rows.append("<p><b>Variants found:</b> "
-                            + ", ".join(f"<code>{e(v)}</code> ×{n}" for v, n in t.variants.items()) + "</p>")
-            if t.conflict:
-                rows.append(f'<p class="finding"><b>Conflict:</b> {e(t.conflict)}</p>')
-            if t.spelling:
-                rows.append(f'<p class="finding"><b>Spelling unused:</b> {e(t.spelling)}</p>')
-            rows += [f'<p class="finding">{e(f)}</p>' for f in t.findings]
-            rows.append("</article>")
-            parts.append("".join(rows))
+            tag = ' <span class="tag warning">spelling unused</span>' if t.spelling else ""
+            body.append(f'<tr{css}><td><a href="#t{number}-{index}">{e(t.term)}</a>{tag}</td>'
+                        f"<td>{e(', '.join(t.defined_in))}</td><td>{e(t.first_use or '—')}</td>"
+                        f'<td class="n">{t.total}</td><td>{variants}</td><td>{e(t.conflict or "—")}</td></tr>')
+        body.append("</tbody></table>")
+        body += [_term_card(t, f"t{number}-{index}", chapter_index) for index, t in enumerate(report.terms)]
         if report.other:
-            parts.append("<h3>Other glossary findings</h3><ul>"
-                         + "".join(f'<li class="finding">{e(f)}</li>' for f in report.other) + "</ul>")
-        parts.append("</section>")
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
+            body.append("<h3>Other glossary findings</h3><ul>"
+                        + "".join(f'<li class="finding">{e(f)}</li>' for f in report.other) + "</ul>")
+        body.append("</section>")
+    return page("Glossary audit", _CSS, body)
+
+
+def _term_card(t: TermRow, anchor: str, chapter_index: dict[str, str]) -> str:
+    e = html.escape
+    codes = sorted({match.group() for f in t.findings for match in [_CODE.match(f)] if match})
+    text = " ".join([t.term, *t.aliases, *t.expansions, *(d.text for d in t.definitions)])
+    data = card_data(bool(t.findings), codes, [chapter_index[c] for c in t.uses], text)
+    flagged = " flagged" if t.findings else ""
+    rows = [f'<article class="term{flagged}" id="{anchor}" {data}><h3>{e(t.term)}'
+            + "".join(f'<span class="tag">{e(code)}</span>' for code in codes) + "</h3>"]
+    if t.aliases:
+        rows.append(f"<p><b>Aliases:</b> {e(', '.join(t.aliases))}</p>")
+    if t.expansions:
+        rows.append(f"<p><b>Expansion:</b> {e('; '.join(t.expansions))}</p>")
+    rows.append('<div class="defs">')
+    for d in t.definitions:
+        rows.append(f'<p><b>Definition</b> <span class="meta">{e(d.location)}</span>: '
+                    f"{inline_markdown(' '.join(d.text.split())) or '<i>(empty)</i>'}</p>")
+    rows.append("</div>")
+    if t.chapter:
+        rows.append(f"<p><b>Chapter glossary of:</b> {e(t.chapter)}</p>")
+    rows.append(f"<p><b>First use:</b> {e(t.first_use or 'never used')}</p>")
+    if t.uses:
+        rows.append("<p><b>Uses per chapter:</b> " + ", ".join(f"{e(c)} {n}" for c, n in t.uses.items()) + "</p>")
+    if t.variants:
+        rows.append("<p><b>Variants found:</b> "
+                    + ", ".join(f"<code>{e(v)}</code> ×{n}" for v, n in t.variants.items()) + "</p>")
+    if t.conflict:
+        rows.append(f'<p class="finding"><b>Conflict:</b> {e(t.conflict)}</p>')
+    if t.spelling:
+        rows.append(f'<p class="finding"><b>Spelling unused:</b> {e(t.spelling)}</p>')
+    rows += [f'<p class="finding">{e(f)}</p>' for f in t.findings]
+    rows.append("</article>")
+    return "".join(rows)

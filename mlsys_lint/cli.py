@@ -557,8 +557,8 @@ def _audit_options(function):
 
 
 def _run_audit(module: str, builder: str, path: str | None, output_format: str, output: str | None,
-               options: dict[str, Any]) -> None:
-    """Build an audit report with `module.builder(paths, settings)`, render it, print or write it."""
+               options: dict[str, Any], **extra: Any) -> None:
+    """Build an audit report with `module.builder(paths, settings, **extra)`, render it, print or write it."""
 
     def run() -> int:
         import importlib
@@ -569,7 +569,7 @@ def _run_audit(module: str, builder: str, path: str | None, output_format: str, 
         paths = [Path(path)] if path else []
         settings = resolve_settings(paths, options.get("config_file"), quarto_config=options.get("quarto_config"),
                                     profile=_codes(options.get("profile")))
-        report = getattr(audit_module, builder)(paths, settings)
+        report = getattr(audit_module, builder)(paths, settings, **extra)
         render = {"html": audit_module.render_html, "json": audit_module.render_json}.get(output_format,
                                                                                         audit_module.render_markdown)
         text = render(report)
@@ -581,9 +581,12 @@ def _run_audit(module: str, builder: str, path: str | None, output_format: str, 
 
 @audit.command("figures")
 @_audit_options
-def audit_figures(path: str | None, output_format: str, output: str | None, **options: Any) -> None:
-    """Every figure in book order with its caption, alt text and references, flagged by the XR/FIG rules."""
-    _run_audit("mlsys_lint.audit", "figure_audit", path, output_format, output, options)
+@click.option("--to", "numbered_as", metavar="FORMAT",
+              help="Number figures as this output format does (default: html if the project builds it).")
+def audit_figures(path: str | None, output_format: str, output: str | None, numbered_as: str | None,
+                  **options: Any) -> None:
+    """Every figure in book order: its number, image, caption, alt text and references, with all its findings."""
+    _run_audit("mlsys_lint.audit", "figure_audit", path, output_format, output, options, numbered_as=numbered_as)
 
 
 @audit.command("glossary")

@@ -424,6 +424,8 @@ class BookItem:
     path: str
     appendix: bool = False
     part: str | None = None
+    chapter: bool = True
+    """False for a part's own page, page-footer links and the 404 page: rendered, never numbered."""
 
 
 def book_render_list(root: Path, config: dict[str, Any]) -> list[BookItem]:
@@ -443,10 +445,10 @@ def book_render_list(root: Path, config: dict[str, Any]) -> list[BookItem]:
     index = next((position for position, item in enumerate(items) if item.path.startswith("index.")), None)
     if index is not None:
         items.insert(0, items.pop(index))
-    items.extend(BookItem(href) for href in _footer_links(config))
+    items.extend(BookItem(href, chapter=False) for href in _footer_links(config))
     for suffix in (".qmd", ".ipynb", ".md", ".markdown", ".Rmd", ".rmd", ".Rmarkdown"):
         if (root / f"404{suffix}").is_file():
-            items.append(BookItem(f"404{suffix}"))
+            items.append(BookItem(f"404{suffix}", chapter=False))
             break
     return items
 
@@ -460,7 +462,7 @@ def _chapters(root: Path, entries: Any, appendix: bool, part: str | None, out: l
             if section is not None:
                 section = str(section)
                 if is_file(root / section):  # normalizeSidebarItem: a section naming a file is its href
-                    out.append(BookItem(section, appendix, section))
+                    out.append(BookItem(section, appendix, section, chapter=False))
                 _chapters(root, entry.get("chapters", entry.get("contents")), appendix, section, out)
                 continue
             href = entry.get("href") or entry.get("file") or entry.get("url")

@@ -64,6 +64,8 @@ class Unit:
     appendix: bool = False
     part: str | None = None
     included: list[tuple[tuple[int, ...], Document]] = field(default_factory=list)
+    chapter: bool = True
+    """In a book, whether Quarto counts the file as a chapter (not a part page, a footer link, 404)."""
 
     def walk(self, attribute: str) -> Iterator[tuple[tuple[int, int, tuple[int, ...]], Any]]:
         """Yield ``(order_key, element)`` for one element list, includes spliced in.
@@ -393,6 +395,7 @@ class _Entry:
     appendix: bool = False
     part: str | None = None
     line_hint: str = ""
+    chapter: bool = True
 
 
 def _rendered_entries(root: Path, config: dict[str, Any], kind: str) -> list[_Entry]:
@@ -403,7 +406,7 @@ def _rendered_entries(root: Path, config: dict[str, Any], kind: str) -> list[_En
     if kind == "book":
         items = book_render_list(root, config)
         if items:
-            return [_Entry(item.path, item.appendix, item.part, item.path) for item in items]
+            return [_Entry(item.path, item.appendix, item.part, item.path, item.chapter) for item in items]
     project = config.get("project") if isinstance(config.get("project"), dict) else {}
     render = [str(r) for r in _as_list(project.get("render")) if r is not None] if kind != "book" else []
     output_dir = project.get("output-dir") if isinstance(project.get("output-dir"), str) else None
@@ -487,7 +490,8 @@ def build_project(
         if doc is None:
             continue
         project.documents[doc.path] = doc
-        unit = Unit(doc.path, len(project.units), doc, appendix=entry.appendix, part=entry.part)
+        unit = Unit(doc.path, len(project.units), doc, appendix=entry.appendix, part=entry.part,
+                    chapter=entry.chapter)
         project.units.append(unit)
         _follow_includes(project, unit, doc, [doc.path], load_document, Path(doc.path).parent)
     project.crossref_types, project.float_types = _crossref_types(project)

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from mlsys_lint.files import relative
 from mlsys_lint.model import Condition, Label, Violation, format_is
+from mlsys_lint.numbering import numbers_by_chapter
 from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project
 from mlsys_lint.xref import (
@@ -434,7 +435,7 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
         types = project.crossref_types
         for unit in space.units:
             latex_only = all(format_is(fmt, "latex") for fmt in output_formats(project, unit))
-            by_chapter = _numbers_by_chapter(project, unit.document.front_matter)
+            by_chapter = numbers_by_chapter(project, unit.document.front_matter)
             for doc in unit.documents:
                 yield from _bookdown_refs(doc)
                 if not latex_only:
@@ -492,17 +493,6 @@ def _latex_only(condition: Condition) -> bool:
     if not condition.clauses:
         return False
     return not any(condition.visible(fmt, profile) for fmt in _NOT_LATEX for profile in _profiles(condition))
-
-
-def _numbers_by_chapter(project: Project, front_matter: dict[str, Any]) -> bool:
-    """Whether floats are numbered "3.1": ``crossref: chapters``, which quarto-cli's book project
-    turns on (``bookProjectType.formatExtras``, src/project/types/book/book.ts) and a page's
-    or the project's metadata may set."""
-    for meta in (front_matter, project.config):
-        crossref = meta.get("crossref") if isinstance(meta, dict) else None
-        if isinstance(crossref, dict) and "chapters" in crossref:
-            return crossref["chapters"] is True
-    return project.is_book
 
 
 def _hard_coded(doc, numbered: set[str], citations: list[tuple[int, int]], by_chapter: bool) -> Iterator[Violation]:

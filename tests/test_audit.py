@@ -97,12 +97,12 @@ def test_markdown_and_html_forms(tmp_path):
     markdown = render_markdown(audit)
     assert markdown.startswith("# Figure narrative audit\n\n3 figures, 6 references, 2 problems in 2 chapters.\n")
     assert "| 1 | Intro | `index.qmd` | 1 | 3 | 1 |" in markdown
-    assert "### 3. `fig-lonely` — FIG002" in markdown
+    assert "### 3. `fig-lonely` (Figure 2.2) — FIG002" in markdown
     assert "  > As @fig-one shows, things grow." in markdown
     page = render_html(audit)
     assert '<table id="summary">' in page and '<article class="figure flagged warning" id="fig-lonely"' in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the page must not load anything"
-    assert "<script" not in page
+    assert page.count("<script") == 1 and "<script src" not in page  # only the page's own filter script
 
 
 def test_cli_writes_markdown_and_html_and_takes_project_options(tmp_path):
@@ -177,7 +177,7 @@ def test_sample_html_renders_in_a_headless_browser(sample_audit, tmp_path):
     assert re.search(r'<td class="n">20</td><td class="n">28</td><td class="n">24</td>', rows[2])
     entry = re.search(r'<article class="figure[^"]*" id="fig-ai-triangle".*?</article>', dom, re.S)
     assert entry is not None and "As illustrated in @fig-ai-triangle" in entry.group()
-    assert 'id="totals">42 figures, 53 references, 49 problems in 3 chapters.' in dom
+    assert 'id="totals">42 figures, 53 references, 49 problems in 3 chapters; numbered as the pdf' in dom
 
 
 def test_about_figures_picks_figure_findings_only():
