@@ -45,7 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         width = build(folder, args.findings, args.width)
-        print(f"| format | line | findings | wall s | peak MB | exit |\n|---|---:|---:|---:|---:|---:|")
+        print("| format | line | findings | wall s | peak MB | exit |\n|---|---:|---:|---:|---:|---:|")
         for output_format in args.formats.split(","):
             seconds, megabytes, code = measure(folder, output_format)
             print(f"| {output_format} | {width:,} | {args.findings:,} | {seconds:.2f} | {megabytes:.0f} | {code} |")

@@ -91,9 +91,40 @@ def _project_options(function):
 @click.option("--stdin-filename", help="Name of the file read from standard input (with the path -).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--list-files", is_flag=True, help="List the documents in reading order with their namespace, and exit.")
+@click.option("--watch", is_flag=True, help="Check again on every change and print only the findings that changed.")
 def check(paths: tuple[str, ...], **options: Any) -> None:
     """Lint the project around PATHS (default: the current folder)."""
-    sys.exit(_guard(lambda: _check(list(paths), options), options.get("debug", False)))
+    action = _watch if options.get("watch") else _check
+    sys.exit(_guard(lambda: action(list(paths), options), options.get("debug", False)))
+
+
+def _watch(paths: list[str], options: dict[str, Any]) -> int:
+    """``--watch``: run, then rerun on every change (`mlsys_lint.watch`) until Ctrl-C."""
+    if "-" in paths or any(options.get(name) for name in ("fix", "diff", "write_baseline", "add_suppressions",
+                                                          "list_files", "output")):
+        raise UsageFailure("--watch only checks and prints; it takes no fix, diff, baseline, output file or stdin")
+    try:
+        from mlsys_lint.watch import watch
+    except ImportError:
+        raise UsageFailure("--watch needs watchfiles: pip install 'mlsys-lint[lsp]'") from None
+    from mlsys_lint.api import lint
+
+    roots: list[Path] = []
+
+    def run():
+        result = lint(paths, config=options.get("config_file"), select=_codes(options.get("select")),
+                      ignore=_codes(options.get("ignore")), extend_select=_codes(options.get("extend_select")),
+                      quarto_config=options.get("quarto_config"), profile=_codes(options.get("profile")),
+                      baseline=options.get("baseline"), cache=not options.get("no_cache"),
+                      cache_dir=options.get("cache_dir"))
+        roots[:] = [project.root for project in result.projects] or [Path(p) for p in paths or ["."]]
+        return result.diagnostics
+
+    try:
+        watch(roots, run, click.echo, lambda text: click.echo(f"mlsys-lint: {text}", err=True))
+    except KeyboardInterrupt:
+        return EXIT_CLEAN
+    return EXIT_CLEAN
 
 
 def _guard(action, debug: bool) -> int:
@@ -425,40 +456,6 @@ def explain_rule(code: str) -> None:
     sys.exit(_guard(run, False))
 
 
-_STARTER = """\
-# mlsys-lint configuration (see `mlsys-lint rules` and `mlsys-lint rule CODE`)
-{habits}{quarto}# select: [ALL]       # default: every rule that is on by default, installed plugins included
-ignore: {ignore}
-fail-on: warning
-per-file-ignores: {{}}
-rules:{rules}
-{options}{glossary}"""
-
-
-def _starter(registry, quarto: str, habits) -> str:
-    """The starter configuration: choices that fit the book's `habits` (each explained in a
-    comment), every other rule option listed with its default."""
-    import json
-
-    from mlsys_lint.habits import source_patterns
-
-    lines = [f"#   {rule.code}: {{" + ", ".join(f"{o.name}: {json.dumps(o.default)}" for o in rule.options) + "}\n"
-             for rule in registry.rules.values() if rule.options and rule.code not in habits.options]
-    options = ""
-    if lines:
-        options = ("# Other rule options and their defaults; to change one, add its line under `rules:`,\n"
-                   "# uncommented:\n" + "".join(lines))
-    rules = "".join(f"\n  {code}: {json.dumps(values)}" for code, values in habits.options.items()) or " {}"
-    glossary = ""
-    if habits.glossary_sources:
-        glossary = "glossary:\n  sources:\n" + "".join(f"    - {json.dumps(s) if '*' in s else s}\n"
-                                                        for s in source_patterns(habits.glossary_sources))
-    noted = "".join(f"# - {note}\n" for note in habits.notes)
-    return _STARTER.format(habits=f"# What `mlsys-lint init` found in this book, and chose:\n{noted}" if noted else "",
-                           quarto=quarto, ignore=json.dumps(habits.ignore), rules=rules, options=options,
-                           glossary=glossary)
-
-
 @main.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False, exists=True))
 @click.option("--force", is_flag=True, help="Overwrite an existing .mlsys-lint.yml.")
@@ -475,6 +472,7 @@ def init(path: str | None, force: bool, quarto_config: str | None, assume: bool,
     def run() -> int:
         from mlsys_lint.api import lint, read_projects, resolve_settings
         from mlsys_lint.habits import Habits, book_habits, quarto_configs
+        from mlsys_lint.starter import quarto_lines, snippets, starter_config
 
         start = Path(path or ".").absolute()
         root = find_project_root(start) or start
@@ -489,13 +487,13 @@ def init(path: str | None, force: bool, quarto_config: str | None, assume: bool,
         projects = [project for project in read_projects([root], config=settings, quarto_config=chosen, cache=False)
                     if os.path.abspath(project.root) == str(root)]
         habits = book_habits(projects[0], settings, registry.rules.values()) if projects else Habits()
-        target.write_text(_starter(registry, _quarto_lines(configs, chosen, root), habits), encoding="utf-8")
+        target.write_text(starter_config(registry, quarto_lines(configs, chosen, root), habits), encoding="utf-8")
         click.echo(f"wrote {target}")
         if baseline or (interactive and click.confirm("Record today's findings as a baseline?", default=False)):
             result = lint([root], config=str(target), cache=False)
             if _write_baseline(result, str(root / ".mlsys-lint-baseline.json"), False):
                 return EXIT_ERROR
-        click.echo(_snippets(root, (root / ".mlsys-lint-baseline.json").exists()))
+        click.echo(snippets(root, (root / ".mlsys-lint-baseline.json").exists()))
         return EXIT_CLEAN
 
     sys.exit(_guard(run, False))
@@ -512,31 +510,15 @@ def _choose_config(configs: list[Path], root: Path, interactive: bool) -> Path |
     return configs[picked - 1]
 
 
-def _quarto_lines(configs: list[Path], chosen: Path | None, root: Path) -> str:
-    """The `quarto-config` lines of the starter configuration, with the alternatives named."""
-    if chosen is None:
-        return "# quarto-config: _quarto.yml\n"
-    others = [relative(config, root) for config in configs if config != chosen]
-    lines = "" if chosen.parent == root and chosen.name.startswith("_quarto.") else \
-        f"quarto-config: {relative(chosen, root)}\n"
-    if others:
-        lines += (f"# Other configurations of this book: {', '.join(others)}; lint one with "
-                  f"`mlsys-lint --quarto-config {others[0]}`.\n")
-    return lines
-
-
-def _snippets(root: Path, has_baseline: bool) -> str:
-    """The pre-commit and GitHub Actions lines for this book, paths from the repository root."""
-    repository = next((folder for folder in (root, *root.parents) if (folder / ".git").exists()), root)
-    where = relative(root, repository)
-    book = "" if where in (".", "") else where
-    baseline = f"{book}/.mlsys-lint-baseline.json" if book else ".mlsys-lint-baseline.json"
-    args = f"\n        args: [--baseline, {baseline}]" if has_baseline else ""
-    with_ = {"paths": book or "."} | ({"baseline": baseline} if has_baseline else {})
-    inputs = ", ".join(f"{key}: {value}" for key, value in with_.items())
-    return ("\nAdd to .pre-commit-config.yaml (ORG/REV: where you host mlsys-lint, see the README's Install):\n"
-            "  - repo: https://github.com/ORG/mlsys-lint\n    rev: REV\n    hooks:\n      - id: mlsys-lint"
-            f"{args}\n\nand a GitHub Actions step:\n      - uses: ORG/mlsys-lint@REV\n        with: {{{inputs}}}")
+@main.command()
+def server() -> None:
+    """Run the language server (LSP over stdio) for editors: diagnostics, navigation, rename, fixes."""
+    try:
+        from mlsys_lint.lsp import serve
+    except ImportError:
+        click.echo("mlsys-lint: error: the language server needs pygls: pip install 'mlsys-lint[lsp]'", err=True)
+        sys.exit(EXIT_ERROR)
+    serve()
 
 
 @main.group()

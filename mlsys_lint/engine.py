@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from mlsys_lint.config import ConfigError, Settings
 from mlsys_lint.document import Document, parse
@@ -146,6 +146,13 @@ class Engine:
         self.caches: list[DocumentCache] = []
         """The parse cache of each project built so far (for ``--verbose``)."""
         self.options = {code: rule_options(rule, settings) for code, rule in rules.items()}
+        self.overlays: dict[str, str] = {}
+        """Texts that stand for files (an editor's unsaved buffers), by absolute path."""
+        self.known: dict[str, tuple[bytes, Document]] | None = None
+        """Documents this process parsed before, reused while their bytes are the same (a
+        long-lived engine, such as the language server's, sets it to a dict)."""
+        self.memo: dict[Any, Any] | None = None
+        """Facts of one file computed in this process, given to each project built (`Project.memo`)."""
         self.dropped_fixes: set[str] = set()
         """Codes of rules that offered a fix without being declared fixable (the fixes were dropped)."""
 
@@ -192,17 +199,24 @@ class Engine:
             if self.stdin is not None and os.path.abspath(self.stdin[0]) == key:
                 return parse(decode(self.stdin[1].encode("utf-8"), key))
             prefetched = self.parsed.pop(key, None)
-            if prefetched is not None:
+            if prefetched is not None and key not in self.overlays:
                 return prefetched
             data = self.read_ahead.pop(key, None)
             asked = data is not None  # prefetch has already looked in the cache
-            if data is None:
+            if key in self.overlays:
+                data, asked = self.overlays[key].encode("utf-8", "surrogatepass"), True
+            elif data is None:
                 data = read_bytes(path)
+            seen = self.known.get(key) if self.known is not None else None
+            if seen is not None and seen[0] == data:
+                return seen[1]
             if self.cache is not None and not asked:
                 cached = self.cache.load(key, data)
                 if cached is not None:
                     return cached
             document = parse(decode(data, key))
+            if self.known is not None:
+                self.known[key] = (data, document)
         except UnreadableFile as reason:
             unreadable.append(ProjectIssue("unreadable", f"cannot read file: {reason}", Span(key, 1, 1, 1, 1)))
             return None
@@ -247,6 +261,7 @@ class Engine:
             project.issues.extend(extra.issues)
         project.issues.extend(unreadable)
         project.cache = self.cache
+        project.memo = self.memo
         self.provide_facts(project)
         return project
 

@@ -182,6 +182,8 @@ class Project:
     """`mlsys_lint.term_usage.term_usage`, computed on first use."""
     cache: "DocumentCache | None" = field(default=None, repr=False)
     """The run's cache (None with ``--no-cache``): facts computed from one file alone are kept there too."""
+    memo: dict[Any, Any] | None = field(default=None, repr=False)
+    """Facts of one file computed earlier in this process (a long-lived engine's), by key."""
 
     def is_target(self, path: str) -> bool:
         """Whether findings in `path` are reported: every file, or only those (and folders) named."""

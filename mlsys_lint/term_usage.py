@@ -336,40 +336,52 @@ _ROW_TYPES = (int, int, int, int, str, str, str, str, bool, bool, str, str)
 
 
 def _cached_scan(project: "Project", glossary: ProjectGlossary, doc: "Document") -> list[tuple[Prose, TermMatch]]:
-    """`_scan`, taken from the run's cache when this file was scanned with this glossary
-    before (the matches of one file depend on its text and the glossary alone)."""
-    cache = project.cache
-    if cache is None:
-        return _scan(glossary.matcher(), doc)
+    """`_scan`, unless this file was scanned with this glossary before: in this process (the
+    language server keeps its documents; `Project.memo`) or in the run's cache.  The matches
+    of one file depend on its text and the glossary alone."""
     fingerprint = glossary.fingerprint()
-    rows = cache.load_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint)
-    if rows is not None:
-        found = _from_rows(rows, doc, glossary)
-        if found is not None:
-            return found
+    memo, cache = project.memo, project.cache
+    kept = memo.get((_TERMS_FACT, doc.path, fingerprint)) if memo is not None else None
+    if kept is not None and kept[0] is doc:
+        return _matches(kept[1], doc, glossary)
+    rows = cache.load_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint) if cache is not None else None
+    if rows is not None and not _valid(rows, doc, glossary):
         cache.reject()
-    found = _scan(glossary.matcher(), doc)
+        rows = None
+    if rows is None:
+        found = _scan(glossary.matcher(), doc)
+        rows = _rows(found, doc, glossary)
+        if rows is not None and cache is not None:
+            cache.store_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint, rows)
+    else:
+        found = _matches(rows, doc, glossary)
+    if rows is not None and memo is not None:
+        memo[(_TERMS_FACT, doc.path, fingerprint)] = (doc, rows)
+    return found
+
+
+def _rows(found: list[tuple[Prose, TermMatch]], doc: "Document", glossary: ProjectGlossary) -> list[list] | None:
+    """`found` as plain data (glossary entries and prose runs by index); None if an entry is not the glossary's."""
     index = {id(entry): number for number, entry in enumerate(glossary.terms)}
     prose = {id(p): number for number, p in enumerate(doc.prose)}
-    if all(id(m.entry) in index for _, m in found):
-        cache.store_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint, [
-            [prose[id(p)], index[id(m.entry)], m.start, m.end, m.text, m.kind, m.form, m.replacement, m.auto,
-             m.named, m.stem, m.target] for p, m in found])
-    return found
-
-
-def _from_rows(rows: Any, doc: "Document", glossary: ProjectGlossary) -> list[tuple[Prose, TermMatch]] | None:
-    """The matches `_cached_scan` stored, or None when `rows` is not what it stores."""
-    if not isinstance(rows, list):
+    if not all(id(m.entry) in index for _, m in found):
         return None
-    prose, terms, size = doc.prose, glossary.terms, len(doc.source.text)
-    found = []
-    for row in rows:
-        if (type(row) is not list or tuple(map(type, row)) != _ROW_TYPES
-                or not (0 <= row[0] < len(prose) and 0 <= row[1] < len(terms) and 0 <= row[2] <= row[3] <= size)):
-            return None
-        found.append((prose[row[0]], TermMatch(terms[row[1]], *row[2:])))
-    return found
+    return [[prose[id(p)], index[id(m.entry)], m.start, m.end, m.text, m.kind, m.form, m.replacement, m.auto,
+             m.named, m.stem, m.target] for p, m in found]
+
+
+def _valid(rows: Any, doc: "Document", glossary: ProjectGlossary) -> bool:
+    """Whether `rows` (read from the cache) are what `_rows` makes, for this document and glossary."""
+    if not isinstance(rows, list):
+        return False
+    prose, terms, size = len(doc.prose), len(glossary.terms), len(doc.source.text)
+    return all(type(row) is list and tuple(map(type, row)) == _ROW_TYPES
+               and 0 <= row[0] < prose and 0 <= row[1] < terms and 0 <= row[2] <= row[3] <= size for row in rows)
+
+
+def _matches(rows: list[list], doc: "Document", glossary: ProjectGlossary) -> list[tuple[Prose, TermMatch]]:
+    prose, terms = doc.prose, glossary.terms
+    return [(prose[row[0]], TermMatch(terms[row[1]], *row[2:])) for row in rows]
 
 
 def _anchor_ref(key, unit, doc, link, glossary: ProjectGlossary, chapters: set[str]) -> GlossaryRef | None:

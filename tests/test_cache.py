@@ -353,7 +353,8 @@ def test_yaml_values_round_trip() -> None:
     source = decode(text.encode(), "x.qmd")
     document = parse(source)
     again = document_from_data(orjson.loads(encode_document(document)), source)
-    assert repr(again.front_matter) == repr(document.front_matter)
+    assert again.front_matter.pop("set") == document.front_matter.pop("set") == {"a", "b"}  # a set prints in hash order
+    assert repr(again.front_matter) == repr(document.front_matter)  # NaN and the rest, exactly
     assert again.cells[0].options == document.cells[0].options
     assert type(again.cells[0].options["fig-cap"]) is type(document.cells[0].options["fig-cap"])
 

@@ -1,0 +1,71 @@
+"""Language server latency: from a change notification to the diagnostics it publishes.
+
+Builds (or reuses) the synthetic book of `run.py --scale N` (N copies of the MLSysBook
+sample's three chapters: 13 copies = 39 chapters), starts ``mlsys-lint server`` as an
+editor does, opens one chapter, then alternately breaks and restores a label that another
+chapter refers to. For each edit it times, from the moment the ``didChange`` notification
+is written, until the diagnostics of the edited chapter arrive and until those of the other
+chapter (republished because the edit broke or mended its reference) arrive. Prints the
+medians as a Markdown table.
+
+    python benchmarks/lsp_latency.py                 # 13 copies, 9 edits
+    python benchmarks/lsp_latency.py --copies 13 --edits 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from lspclient import LspClient  # noqa: E402
+from run import build_scale, default_corpora_dir  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--copies", type=int, default=13)
+    parser.add_argument("--edits", type=int, default=9)
+    args = parser.parse_args(argv)
+    root = build_scale(args.copies, default_corpora_dir() / "mlsysbook-sample", "copy", True)
+    chapters = sorted(root.glob("contents/c*/**/*.qmd"))
+    edited = next(p for p in chapters if p.name == "dl_primer.qmd" and "c002" in str(p))
+    other = next(p for p in chapters if p.name == "introduction.qmd" and "c002" in str(p))
+    label = "{#sec-dl-primer-c002}"
+    text = edited.read_text(encoding="utf-8")
+    assert label in text, "the scale book's second copy labels the chapter heading"
+    started = time.monotonic()
+    client = LspClient(root)
+    client.initialize()
+    uri, other_uri = client.open(edited), other.as_uri()
+    client.diagnostics(uri)
+    ready = time.monotonic() - started
+    own, republished = [], []
+    for number in range(args.edits):
+        broken = number % 2 == 0
+        new = text.replace(label, "{#sec-renamed-c002}") if broken else text
+        sent = time.monotonic()
+        client.change(uri, new, number + 2)
+        client.diagnostics(uri)
+        own.append(time.monotonic() - sent)
+        client.diagnostics(other_uri)
+        republished.append(time.monotonic() - sent)
+    client.close()
+    size = sum(p.stat().st_size for p in chapters) / 1e6
+    print("| book | chapters | MB | server ready s | edited chapter, median ms | other chapter, median ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(f"| scale x{args.copies} | {len(chapters)} | {size:.1f} | {ready:.2f} | "
+          f"{statistics.median(own) * 1000:.0f} | {statistics.median(republished) * 1000:.0f} |")
+    print(f"\n(includes the {int(__import__('mlsys_lint.lsp', fromlist=['x']).DEBOUNCE_SECONDS * 1000)} ms "
+          "debounce after the last keystroke)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
