@@ -52,8 +52,15 @@ def watch(roots: Iterable[Path], run: Callable[[], list[Diagnostic]], echo: Call
     current = run()
     for diagnostic in current:
         echo(line(diagnostic))
-    say(f"{plural(len(current), 'finding')}; watching for changes (Ctrl-C to stop)")
-    for _batch in file_changes(*roots, watch_filter=relevant, debounce=200, raise_interrupt=True):
+    watching = False
+    # The first (possibly empty) batch comes once the watcher runs: only then is a save seen.
+    for batch in file_changes(*roots, watch_filter=relevant, debounce=200, rust_timeout=300,
+                              yield_on_timeout=True, raise_interrupt=True):
+        if not watching:
+            say(f"{plural(len(current), 'finding')}; watching for changes (Ctrl-C to stop)")
+            watching = True
+        if not batch:
+            continue
         previous, current = current, run()
         appeared, gone = changes(previous, current)
         for diagnostic in gone:
