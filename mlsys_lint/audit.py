@@ -16,13 +16,13 @@ import os
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from urllib.parse import unquote
 
 from mlsys_lint.config import Settings
 from mlsys_lint.files import relative
 from mlsys_lint.model import Diagnostic, Span, format_is, plural
 from mlsys_lint.plugin import Rule
 from mlsys_lint.project import Project, Unit
+from mlsys_lint.image_files import local_images
 from mlsys_lint.numbering import float_numbers
 from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, crossref_type, namespaces, top_level
 
@@ -180,6 +180,7 @@ def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Pa
         fmt = output_format or _reading_format(project)
         shown_in = shown_in or fmt
         numbers = float_numbers(project, fmt)
+        images = _image_candidates(project)
         relevant = [d for d in diagnostics if about_figures(d, project, rules) and _in_project(project, d.span.path)]
         pool = _Pool(relevant)
         caption_rules = {code for code, rule in rules.items() if "captions" in rule.tags}
@@ -193,7 +194,7 @@ def build_audit(projects: list[Project], diagnostics: list[Diagnostic], base: Pa
                     continue
                 number += 1
                 row = _figure_row(project, space, entry, number, pool, base, caption_rules)
-                _describe(project, entry, row, numbers, base)
+                _describe(project, entry, row, numbers, base, images)
                 rows[id(entry.unit)].figures.append(row)
             for ref in space.references:
                 if ref.type == "fig" and not space.lookup(ref.key):
@@ -282,7 +283,8 @@ _LANGUAGES = {"r": "R", "python": "Python", "julia": "Julia", "ojs": "OJS", "bas
 _DIAGRAMS = {"mermaid": "Mermaid diagram", "dot": "Graphviz diagram"}
 
 
-def _describe(project: Project, entry: FloatEntry, row: FigureRow, numbers: dict[str, str], base: Path) -> None:
+def _describe(project: Project, entry: FloatEntry, row: FigureRow, numbers: dict[str, str], base: Path,
+              images: dict[tuple[str, int], list[str]]) -> None:
     """Add what the reader sees: the number, what draws the figure, its image."""
     figure = entry.float
     number = numbers.get(entry.label)
@@ -299,14 +301,19 @@ def _describe(project: Project, entry: FloatEntry, row: FigureRow, numbers: dict
     picture = next((p for p in doc.pictures if figure.start <= p.start < figure.end), None)
     if picture is None:
         return
-    path = unquote(picture.path.split("#")[0].split("?")[0])
-    if "://" in path or path.startswith(("data:", "//")):
-        row.image_state = "remote"
+    candidates = images.get((picture.source.path, picture.start))
+    if candidates is None:  # a URL, a path built by a shortcode, or an image no format shows
+        row.image_state = "remote" if re.match(r"[A-Za-z][\w+.-]*:|//", picture.path) else "none"
         return
-    folder = project.root if path.startswith("/") else Path(figure.source.path).parent
-    resolved = (folder / path.lstrip("/")).resolve()
-    row.image_state = "found" if resolved.is_file() else "missing"
-    row.image = Path(os.path.relpath(resolved, base.resolve())).as_posix()
+    found = next((candidate for candidate in candidates if os.path.isfile(candidate)), None)
+    row.image_state = "found" if found else "missing"
+    row.image = Path(os.path.relpath(found or candidates[0], base.resolve())).as_posix()
+
+
+def _image_candidates(project: Project) -> dict[tuple[str, int], list[str]]:
+    """The paths Quarto tries for each local image, in its order (`mlsys_lint.image_files`)."""
+    return {(picture.source.path, picture.start): candidates
+            for _unit, picture, candidates, _lookup in local_images(project)}
 
 
 def _reference_row(project: Project, ref: CrossRef, entry: FloatEntry | None, pool: _Pool, base: Path) -> ReferenceRow:
