@@ -73,7 +73,7 @@ class FigureRow:
     shown_as: str | None = None
     """The number the reader sees ("Figure 3.2"; `mlsys_lint.numbering`), None where the format hides it."""
     subfigure_numbers: dict[str, str] = field(default_factory=dict)
-    """Each subfigure's number ("Figure 3.2(a)")."""
+    """Each subfigure's number ("Figure 3.2 (a)")."""
     path: str = ""
     column: int = 1
     source_kind: str = "image"

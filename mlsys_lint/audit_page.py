@@ -3,12 +3,15 @@ fetched), Markdown shown as the reader sees it, links to the source, and a filte
 
 Text from the manuscript is rendered by markdown-it-py with raw HTML off (shown escaped) and
 its link check on (no ``javascript:`` or ``data:`` link becomes live); math stays source in a
-``<code>``; citations stay ``[@key]``.  The filter bar hides the cards (`[data-card]`) that a
+``<code>``; citations stay ``[@key]``; a Content-Security-Policy lets only the page's own
+script run and only local images load.  The filter bar hides the cards (`[data-card]`) that a
 check box, two lists and a search box rule out, and says how many are shown.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
 from functools import lru_cache
@@ -97,9 +100,18 @@ def source_link(path: str, line: int, column: int, shown: str, base: Path) -> st
             "&#x270E;</a>")
 
 
+def _policy() -> str:
+    """The page's Content-Security-Policy: nothing loads but local images, and no script runs
+    but the filter script (by its hash), whatever the manuscript's text holds."""
+    digest = base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+    return (f"default-src 'none'; img-src file: data:; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+
+
 def page(title: str, css: str, body: list[str]) -> str:
     """A whole page: `body` between the head (inline CSS) and the filter script."""
     return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                      f'<meta http-equiv="Content-Security-Policy" content="{_policy()}">',
                       '<meta name="viewport" content="width=device-width, initial-scale=1">',
                       f"<title>{html.escape(title)}</title>", f"<style>{BASE_CSS}{css}</style></head><body><main>",
                       *body, f"</main><script>{FILTER_SCRIPT}</script></body></html>"]) + "\n"

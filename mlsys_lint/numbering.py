@@ -1,5 +1,5 @@
 """Float numbers as the reader sees them: "3.2" for a figure in chapter 3, "A.1" in the first
-appendix, "3.2(b)" for a subfigure, "4" on a page that does not number by chapter.
+appendix, "3.2 (b)" for a subfigure, "4" on a page that does not number by chapter.
 
 This follows quarto-cli's crossref filter (``crossref/index.lua`` ``indexNextOrder`` and
 ``indexNextChapter``, ``crossref/sections.lua``, ``crossref/format.lua``
@@ -7,7 +7,8 @@ This follows quarto-cli's crossref filter (``crossref/index.lua`` ``indexNextOrd
 ``withChapterMetadata``):
 
 * Only labelled floats are numbered, each type on its own counter; a subfloat takes its
-  parent's number and a letter, ``(a)``, ``(b)``, … (``subref-labels: alpha a``).
+  parent's number and a letter, `` (a)``, `` (b)``, … (``subref-labels: alpha a``; a space
+  between, as ``resolveRefs`` in crossref/refs.lua writes a reference to one).
 * Numbering by chapter (``crossref: chapters``, on in books) prefixes the chapter's number and
   restarts the counters at every numbered level-1 heading; an unnumbered one
   (``{.unnumbered}``) neither counts nor restarts.
@@ -118,7 +119,7 @@ def _number_unit(unit: "Unit", entries: list[FloatEntry], fmt: str, state: _Coun
             parent = _parent_label(unit, item, figure.parent)
             if parent is not None and parent in numbers:
                 subfloats[parent] = subfloats.get(parent, 0) + 1
-                numbers[item.label] = f"{numbers[parent]}({chr(96 + subfloats[parent])})"
+                numbers[item.label] = f"{numbers[parent]} ({chr(96 + subfloats[parent])})"
             continue
         order = state.next.get(figure.type, 1)
         state.next[figure.type] = order + 1

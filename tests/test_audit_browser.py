@@ -117,6 +117,7 @@ def test_nothing_from_the_manuscript_runs(browser, tmp_path: Path, monkeypatch) 
     assert caption.locator("code.math").inner_text() == "$a<b$"
     assert "[@smith2020]" in caption.inner_text() and "<script>" in caption.inner_text()
     assert page.evaluate("window.pwned") is None
+    assert page.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1  # a second line of defence
     assert page.locator("script").count() == 1
     assert page.locator("a[href^='javascript:']").count() == 0
     assert errors == []

@@ -93,7 +93,7 @@ def test_markdown_and_html(tmp_path: Path) -> None:
     assert "- Uses per chapter: intro.qmd 2, hw/hardware.qmd 1" in markdown
     page = render_html([report])
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert page.count("<script") == 1 and "<script src" not in page and "http" not in page.split("<main>")[0]
+    assert page.count("<script") == 1 and "<script src" not in page and "://" not in page.split("<main>")[0]
     assert '<h3>systolic array<span class="tag">GLS006</span></h3>' in page
 
 

@@ -219,8 +219,9 @@ def test_audit_page_fits_a_1300_pixel_window(tmp_path: Path) -> None:
     page = render_html([report])
     assert page.count("<script") == 1  # the page's own filter script
     # The test adds a script that writes the page's width into the DOM it dumps.
-    probe = page.replace("</body>", "<script>document.body.dataset.width = document.documentElement.scrollWidth;"
-                                    "</script></body>")
+    # (its page policy would block that script: the probe page goes without it)
+    probe = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page).replace(
+        "</body>", "<script>document.body.dataset.width = document.documentElement.scrollWidth;</script></body>")
     path = tmp_path / "audit.html"
     path.write_text(probe, encoding="utf-8")
     command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

@@ -55,7 +55,7 @@ def test_html_book_numbers_each_chapter_alone_bookRenderItems_chapterInfoForInpu
     assert numbers(root, "html") == {
         "fig-preface": "1",  # an unnumbered chapter counts on its own
         "fig-a": "1.1", "fig-b": "1.2", "tbl-t": "1.1",  # the part page takes no number
-        "fig-panel": "2.1", "fig-left": "2.1(a)", "fig-right": "2.1(b)",  # the PDF-only figure is not shown
+        "fig-panel": "2.1", "fig-left": "2.1 (a)", "fig-right": "2.1 (b)",  # the PDF-only figure is not shown
         "fig-interlude": "1",
         "fig-c": "3.1",
         "fig-x": "A.1", "tbl-x": "A.1",  # appendices restart at 1, lettered
@@ -67,7 +67,7 @@ def test_pdf_book_numbers_in_one_pass_sections_lua_indexNextChapter(tmp_path: Pa
     assert numbers(root, "pdf") == {
         "fig-preface": "1",  # before any numbered chapter: no prefix
         "fig-a": "1.1", "fig-b": "1.2", "tbl-t": "1.1",  # the part page's heading becomes \part: no number
-        "fig-pdf-only": "2.1", "fig-panel": "2.2", "fig-left": "2.2(a)", "fig-right": "2.2(b)",
+        "fig-pdf-only": "2.1", "fig-panel": "2.2", "fig-left": "2.2 (a)", "fig-right": "2.2 (b)",
         "fig-interlude": "2.3",  # an unnumbered chapter continues the count
         "fig-c": "3.1",
         "fig-x": "A.1", "tbl-x": "A.1",
@@ -77,7 +77,7 @@ def test_pdf_book_numbers_in_one_pass_sections_lua_indexNextChapter(tmp_path: Pa
 def test_pages_and_crossref_chapters_false_count_plainly(tmp_path: Path) -> None:
     root = write_files(tmp_path, {**FILES, "_quarto.yml": BOOK + "crossref:\n  chapters: false\n"})
     html = numbers(root, "html")
-    assert (html["fig-a"], html["fig-b"], html["fig-c"], html["fig-left"]) == ("1", "2", "1", "1(a)")
+    assert (html["fig-a"], html["fig-b"], html["fig-c"], html["fig-left"]) == ("1", "2", "1", "1 (a)")
     site = write_files(tmp_path / "site", {"_quarto.yml": "project:\n  type: website\n",
                                            "a.qmd": "# A\n\n![1](1.png){#fig-1}\n\n![2](2.png){#fig-2}\n",
                                            "b.qmd": "# B\n\n![3](3.png){#fig-3}\n"})
