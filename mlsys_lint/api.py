@@ -18,6 +18,7 @@ from mlsys_lint.model import Diagnostic, Severity, Source, plural
 if TYPE_CHECKING:
     from mlsys_lint.cache import DocumentCache
     from mlsys_lint.engine import Engine, RunResult
+    from mlsys_lint.run_cache import Outcome
     from mlsys_lint.plugin import Rule
     from mlsys_lint.project import Project
 
@@ -57,6 +58,8 @@ class Result:
     rendered: int = 0
     checked: int = 0
     nested_projects: list[str] = field(default_factory=list)
+    reused: bool = False
+    """Whether the findings came from the run cache (nothing the last such run read had changed)."""
 
     def located(self) -> list[Diagnostic]:
         """The diagnostics with absolute paths, as the spans of the model in `projects` have them."""
@@ -81,6 +84,7 @@ def lint(
     cache_dir: str | os.PathLike[str] | None = None,
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    reuse: bool = False,
 ) -> Result:
     """Lint the projects around `paths` (default: the current folder) and return the findings.
 
@@ -93,13 +97,18 @@ def lint(
     instead of the file (an editor's buffer, standard input).  `cache` off skips the parse
     cache; `cache_dir` moves it (as ``--cache-dir``); `jobs` parses in that many processes.
     `progress`, when given, is called with what the run is doing ("parsing 12/38 documents").
+    `reuse` says the caller needs the findings only (no `projects`, no `caches`): a check
+    (with the cache on, without fixes or `text`) is then answered from the run cache when
+    nothing the same check read last time has changed (`mlsys_lint.run_cache`).
 
     Raises `ConfigError` (bad configuration, paths, selection or glossary source),
     `ProjectError` (a `_quarto.yml` that cannot be read), `PluginError` (an installed rule
     plugin that cannot be loaded), `BaselineError` and `InternalError` (a bug).
     """
+    from mlsys_lint import observed
     from mlsys_lint.baseline import load_baseline
     from mlsys_lint.engine import Engine
+    from mlsys_lint.run_cache import Outcome, SourceFiles
     from mlsys_lint.registry import load_registry, select_rules, skipped_plugins
 
     path_list = [Path(p) for p in paths]
@@ -116,22 +125,34 @@ def lint(
     stdin = (str(path_list[0]), text) if text is not None else None
     engine = Engine(settings, rules, stdin=stdin, use_cache=cache, jobs=jobs,
                     cache_dir=Path(cache_dir) if cache_dir is not None else None, progress=progress)
-    run = engine.run(path_list)
+    with observed.recording() as journal:
+        store = engine.run_cache(path_list) if reuse and not fix else None
+        outcome = store.load() if store is not None else None
+        run = engine.run(path_list) if outcome is None else None
     fixed, errors, failed = 0, [], set()
-    if fix:
-        run, fixed, errors, failed = _fix_passes(engine, run, path_list, unsafe_fixes)
-    diagnostics = _prepare(run, settings)
-    notices = (_leftover_fixes(diagnostics, unsafe_fixes, failed) if fix else []) + _dropped_fixes(engine)
+    if run is not None:
+        if fix:
+            run, fixed, errors, failed = _fix_passes(engine, run, path_list, unsafe_fixes)
+        outcome = Outcome(_prepare(run, settings), [relative(f, max_up=1) for f in run.files], run.rendered,
+                          run.checked, [relative(path, max_up=1) for path in run.nested_projects],
+                          _dropped_fixes(engine), any(project.targets is not None for project in run.projects))
+        if store is not None:
+            store.store(journal, outcome)
+    assert outcome is not None
+    diagnostics = outcome.diagnostics
+    notices = (_leftover_fixes(diagnostics, unsafe_fixes, failed) if fix else []) + outcome.notices
     stale: list[dict[str, Any]] = []
     if known is not None:
-        diagnostics, stale = _filter_baseline(known, baseline, diagnostics, run)
+        diagnostics, stale = _filter_baseline(known, baseline, diagnostics, outcome, set(rules))
     failing = any(d.severity >= settings.fail_on for d in diagnostics)
     exit_code = EXIT_ERROR if errors else EXIT_FINDINGS if failing else EXIT_CLEAN
-    return Result(diagnostics, exit_code, files=[relative(f, max_up=1) for f in run.files], rules=rules,
-                  sources={relative(p, max_up=1): s for p, s in run.sources.items()}, projects=run.projects,
-                  settings=settings, fixed=fixed, notices=notices, errors=errors, stale_baseline=stale,
-                  caches=engine.caches, rendered=run.rendered, checked=run.checked,
-                  nested_projects=[relative(path, max_up=1) for path in run.nested_projects])
+    sources = ({relative(p, max_up=1): s for p, s in run.sources.items()} if run is not None
+               else SourceFiles(sorted({d.span.path for d in diagnostics})))
+    return Result(diagnostics, exit_code, files=outcome.files, rules=rules, sources=sources,
+                  projects=run.projects if run is not None else [], settings=settings, fixed=fixed,
+                  notices=notices, errors=errors, stale_baseline=stale, caches=engine.caches,
+                  rendered=outcome.rendered, checked=outcome.checked, nested_projects=outcome.nested_projects,
+                  reused=run is None)
 
 
 def read_projects(
@@ -295,16 +316,16 @@ def _prepare(run: "RunResult", settings: Settings) -> list[Diagnostic]:
     return out
 
 
-def _filter_baseline(known, baseline_file, diagnostics: list[Diagnostic], run: "RunResult"):
+def _filter_baseline(known, baseline_file, diagnostics: list[Diagnostic], outcome: "Outcome", codes: set[str]):
     """The findings not in the baseline, and its stale entries (paths shown relative to the current folder)."""
     from mlsys_lint.baseline import anchored_view
 
     base = os.path.dirname(os.path.abspath(baseline_file))
     view = anchored_view(diagnostics, baseline_file)
     targets = None
-    if any(project.targets is not None for project in run.projects):
-        targets = {relative(os.path.abspath(path), base) for path in run.files}
-    new, stale = known.filter(view, paths=targets, codes=set(run.rules))
+    if outcome.targeted:
+        targets = {relative(os.path.abspath(path), base) for path in outcome.files}
+    new, stale = known.filter(view, paths=targets, codes=codes)
     kept = {id(item) for item in new}
     diagnostics = [d for d, item in zip(diagnostics, view) if id(item) in kept]
     for entry in stale:

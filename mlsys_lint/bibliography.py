@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlsys_lint import observed
 from mlsys_lint.model import Source
 
 if TYPE_CHECKING:
@@ -48,8 +49,7 @@ class BibFile:
 def read_bib_file(path: str) -> BibFile:
     """Read the entry keys of one bibliography file (BibTeX/BibLaTeX, CSL JSON or CSL YAML)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = observed.read_bytes(path)
     except FileNotFoundError:
         return BibFile(path, problem="does not exist")
     except OSError as error:

@@ -162,11 +162,13 @@ class DocumentCache:
         self.hits += 1
         return document
 
-    def load_fact(self, path: str, text: str, fact: str, fingerprint: str) -> Any:
+    def load_fact(self, path: str, text: str, fact: str, fingerprint: str, limit: int | None = None) -> Any:
         """What `store_fact` kept as `fact` of the file `path` holding `text`, computed with
         inputs whose hash is `fingerprint`, as plain JSON data; None on a miss.  Callers
-        check the shape of what they get, as of any data (`reject` when it is wrong)."""
-        payload = self._read(self._fact_name(path, text, fact, fingerprint), limit=max(1 << 20, 64 * len(text)))
+        check the shape of what they get, as of any data (`reject` when it is wrong).  An
+        entry larger than `limit` bytes (default: 64 bytes per character of `text`) is a miss."""
+        payload = self._read(self._fact_name(path, text, fact, fingerprint),
+                             limit=limit or max(1 << 20, 64 * len(text)))
         if payload is None:
             return None
         try:

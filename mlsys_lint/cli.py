@@ -211,7 +211,8 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
         fail_on=options.get("fail_on"), quarto_config=options.get("quarto_config"),
         profile=_codes(options.get("profile")), fix=fixing, unsafe_fixes=bool(options.get("unsafe_fixes")),
         baseline=baseline, text=text, cache=not options.get("no_cache"), cache_dir=options.get("cache_dir"),
-        jobs=options.get("jobs"), progress=progress), quiet)
+        jobs=options.get("jobs"), progress=progress,
+        reuse=not (diff_only or options.get("add_suppressions"))), quiet)
     if options.get("verbose"):
         _report_cache(result)
     if diff_only:
@@ -263,7 +264,9 @@ def _add_suppressions(result, quiet: bool) -> int:
 
 def _report_cache(result) -> None:
     """One line per parse cache on standard error (``--verbose``)."""
-    if not result.caches:
+    if result.reused:
+        click.echo("mlsys-lint: findings reused from the run cache (nothing they depend on changed)", err=True)
+    elif not result.caches:
         click.echo("mlsys-lint: parse cache off", err=True)
     for cache in result.caches:
         state = "" if cache.usable else " (not usable: no key, or the folder is a symbolic link)"
@@ -363,7 +366,7 @@ def _write_text(text: str, output: str | None) -> None:
 
 def _report(result, options: dict[str, Any], elapsed: float) -> str:
     """Render the report; returns the format used."""
-    from mlsys_lint.report import Report, renderer
+    from mlsys_lint.report import Report, SourceLines, renderer
 
     output_format = options.get("output_format")
     stream = sys.stdout
@@ -374,7 +377,7 @@ def _report(result, options: dict[str, Any], elapsed: float) -> str:
         color = True
     elif options.get("color") == "never" or os.environ.get("NO_COLOR") or options.get("output"):
         color = False
-    sources = {path: source.text.split("\n") for path, source in result.sources.items()}
+    sources = SourceLines(result.sources)
     report = Report(diagnostics=result.diagnostics, rules=result.rules, files=result.files,
                     tool_version=__version__, fail_on=result.settings.fail_on, sources=sources, color=color,
                     statistics=bool(options.get("statistics")), stale_baseline=result.stale_baseline,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from mlsys_lint import observed
 from mlsys_lint.config import ConfigError, Settings
 from mlsys_lint.document import Document, parse
 from mlsys_lint.facts import FACTS
@@ -28,6 +29,7 @@ from mlsys_lint.project import (
 )
 from mlsys_lint.cache import CACHE_DIR_NAME, DocumentCache, decode_document, encode_document
 from mlsys_lint.reading import UnreadableFile, decode, read_bytes
+from mlsys_lint.run_cache import RunCache, run_key
 from mlsys_lint.registry import matches, rule_options
 
 PARALLEL_BYTES = 32 * 1024 * 1024
@@ -60,7 +62,7 @@ def plan_projects(paths: list[Path], settings: Settings, base: Path, virtual: st
     if config_file is not None and not config_file.is_absolute():
         anchor = settings.folder or base
         config_file = anchor / config_file
-    if config_file is not None and not config_file.exists():
+    if config_file is not None and not observed.exists(config_file):
         raise ConfigError(f"{config_file}: Quarto configuration file not found")
 
     def plan_for(root: Path, config: Path | None = None) -> Plan:
@@ -71,7 +73,7 @@ def plan_projects(paths: list[Path], settings: Settings, base: Path, virtual: st
 
     for raw in paths or [base]:
         path = Path(os.path.abspath(raw))
-        if not path.exists():
+        if not observed.exists(path):
             if str(path) != virtual:
                 raise ConfigError(f"{raw}: no such file or directory")
             plan = plan_for(path.parent)
@@ -84,7 +86,7 @@ def plan_projects(paths: list[Path], settings: Settings, base: Path, virtual: st
         else:
             root = find_project_root(path)
             if root is None:
-                if path.is_dir():  # its loose documents; projects nested in it are not loaded
+                if observed.isdir(path):  # its loose documents; projects nested in it are not loaded
                     plan = plan_for(path)
                     plan.loose = (plan.loose or []) + [path]
                     continue
@@ -93,7 +95,7 @@ def plan_projects(paths: list[Path], settings: Settings, base: Path, virtual: st
                 plan.targets = (plan.targets or set()) | {str(path)}
                 continue
             plan = plan_for(root)
-        if path.is_file():
+        if observed.isfile(path):
             plan.targets = (plan.targets or set()) | {str(path)}
             plan.explicit.append(path)
         elif path != plan.root:
@@ -119,6 +121,16 @@ class RunResult:
     """Of those, the documents read and reported on."""
     nested_projects: list[Path] = field(default_factory=list)
     """Quarto projects inside a folder linted as loose documents, not loaded."""
+
+
+@dataclass
+class KeptFact:
+    """A fact's value, what of the project it was gathered from, and the files it read."""
+
+    value: Any
+    inputs: Any
+    journal: list[list[Any]]
+    sources: dict[str, Source]
 
 
 class Engine:
@@ -151,6 +163,9 @@ class Engine:
         self.known: dict[str, tuple[bytes, Document]] | None = None
         """Documents this process parsed before, reused while their bytes are the same (a
         long-lived engine, such as the language server's, sets it to a dict)."""
+        self.kept_facts: dict[str, KeptFact] | None = None
+        """Facts gathered before, by name, kept while what they read is unchanged (a long-lived
+        engine sets it to a dict; see `Fact.inputs`)."""
         self.memo: dict[Any, Any] | None = None
         """Facts of one file computed in this process, given to each project built (`Project.memo`)."""
         self.dropped_fixes: set[str] = set()
@@ -266,13 +281,40 @@ class Engine:
         return project
 
     def provide_facts(self, project: Project) -> None:
-        """Gather every fact a selected rule needs (`mlsys_lint.facts`), once per project."""
+        """Gather every fact a selected rule needs (`mlsys_lint.facts`), once per project; with
+        `kept_facts`, take one gathered before while its inputs are unchanged."""
         needed = {name for rule in self.rules.values() for name in rule.needs}
         for name in sorted(needed):
-            provide = FACTS[name].provide
-            if provide is not None:
-                self.progress(f"reading the {name}")
-                provide(project, self.settings)
+            fact = FACTS[name]
+            if fact.provide is None:
+                continue
+            self.progress(f"reading the {name}")
+            if self.kept_facts is None or fact.inputs is None:
+                fact.provide(project, self.settings)
+                continue
+            held = self.kept_facts.get(name)
+            if held is not None and fact.inputs(project, held.value) == held.inputs and observed.unchanged(held.journal):
+                setattr(project, fact.attribute, held.value)
+                project.data_sources.update(held.sources)
+                continue
+            before = set(project.data_sources)
+            with observed.recording() as journal:
+                fact.provide(project, self.settings)
+            value = getattr(project, fact.attribute)
+            self.kept_facts[name] = KeptFact(value, fact.inputs(project, value), observed.as_data(journal),
+                                             {path: source for path, source in project.data_sources.items()
+                                              if path not in before})
+
+    def run_cache(self, paths: list[Path]) -> RunCache | None:
+        """Where a check of `paths` is kept whole (`mlsys_lint.run_cache`): with the cache on, for
+        files on disk only (no standard input, no editor buffers)."""
+        if not self.use_cache or self.stdin is not None or self.overlays:
+            return None
+        plans = plan_projects(paths, self.settings, self.base)
+        if not plans:
+            return None
+        return RunCache(DocumentCache(self.cache_folder(plans[0].root)), run_key(self.settings, self.rules, paths,
+                                                                                 self.base))
 
     def projects(self, paths: list[Path]) -> list[Project]:
         """The projects `paths` name, built (files read and parsed), without running rules."""

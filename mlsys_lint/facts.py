@@ -10,7 +10,7 @@ own and is computed after the other rules have run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from mlsys_lint.config import ConfigError
 
@@ -21,11 +21,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Fact:
-    """A named fact: where it lands on the model, and the function that gathers it."""
+    """A named fact: where it lands on the model, and the function that gathers it.
+
+    `inputs`, when given, says what of the built project a value of the fact was gathered
+    from besides files (which it reads through `mlsys_lint.observed`): an engine that lives
+    across edits (the language server's) keeps the fact, project attribute `attribute`,
+    while these and every file read for it are unchanged.
+    """
 
     name: str
     description: str
     provide: Callable[["Project", "Settings"], None] | None = None
+    inputs: Callable[["Project", Any], Any] | None = None
+    attribute: str = ""
 
 
 def _provide_glossary(project: "Project", settings: "Settings") -> None:
@@ -38,6 +46,16 @@ def _provide_glossary(project: "Project", settings: "Settings") -> None:
         raise ConfigError(str(error)) from None
     project.glossary = glossary
     project.data_sources.update(glossary.files)
+
+
+def _glossary_inputs(project: "Project", glossary: Any) -> Any:
+    """The configuration, the chapters in order and which are glossary pages, and the text
+    of the pages `glossary` read entries from."""
+    from mlsys_lint.terms import is_glossary_chapter
+
+    texts = {path: project.documents[path].source.text if path in project.documents else None
+             for path in glossary.anchors}
+    return project.config, [(unit.path, is_glossary_chapter(unit.document)) for unit in project.units], texts
 
 
 def _provide_file_listing(project: "Project", settings: "Settings") -> None:
@@ -62,7 +80,8 @@ FACTS: dict[str, Fact] = {
     fact.name: fact
     for fact in (
         Fact("glossary", "`project.glossary`: the glossary of the configured or detected sources "
-                         "(read it with `mlsys_lint.terms.project_glossary`)", _provide_glossary),
+                         "(read it with `mlsys_lint.terms.project_glossary`)", _provide_glossary,
+             inputs=_glossary_inputs, attribute="glossary"),
         Fact("bibliography", "`project.bibliography`: the bibliography files named for each document, read once "
                              "(`mlsys_lint.bibliography.ProjectBibliography`)", _provide_bibliography),
         Fact("file-listing", "`project.file_listing`: which files exist, with the case of their names, each "

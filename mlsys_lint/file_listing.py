@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from mlsys_lint import observed
+
 
 @dataclass(frozen=True)
 class Lookup:
@@ -34,10 +36,9 @@ class FileListing:
         """The names in `folder` grouped by their case-folded form; None if it cannot be listed."""
         if folder not in self._folders:
             try:
-                with os.scandir(folder) as listing:
-                    names: dict[str, list[str]] = {}
-                    for entry in listing:
-                        names.setdefault(entry.name.casefold(), []).append(entry.name)
+                names: dict[str, list[str]] = {}
+                for entry in observed.scandir(folder):
+                    names.setdefault(entry.name.casefold(), []).append(entry.name)
             except (OSError, ValueError):
                 names = None
             self._folders[folder] = names
@@ -55,10 +56,7 @@ class FileListing:
     def _lookup(self, path: str, anchor: str) -> Lookup:
         anchor = anchor.rstrip(os.sep) or os.sep
         if not (path == anchor or path.startswith(anchor.rstrip(os.sep) + os.sep)):
-            try:
-                return Lookup("found") if os.path.exists(path) else Lookup("missing")
-            except (OSError, ValueError):
-                return Lookup("missing")
+            return Lookup("found") if observed.exists(path) else Lookup("missing")
         current, actual, case = anchor, [], False
         for part in path[len(anchor):].split(os.sep):
             if not part:

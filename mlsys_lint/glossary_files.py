@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from mlsys_lint import observed
+from mlsys_lint.inputs import walk
 from mlsys_lint.glossary import Definition, Entry, Glossary, GlossaryError, Location
 
 def load_file(path: str | Path) -> list[Entry]:
@@ -30,7 +32,7 @@ def read_glossary_text(path: str | Path) -> str:
     """The text of a glossary source (UTF-8, a BOM dropped); `GlossaryError` when unreadable."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = observed.read_bytes(path)
     except FileNotFoundError:
         raise GlossaryError("glossary source not found", name) from None
     except IsADirectoryError:
@@ -426,19 +428,19 @@ def load_sources(root: str | Path, patterns: Iterable[str]) -> Glossary:
     entries: list[Entry] = []
     for pattern in patterns:
         if _GLOB_CHARS.search(pattern):
-            matches = sorted(p for p in root.glob(pattern) if p.is_file())
+            matches = [p for p in observed.glob(root, pattern) if observed.isfile(p)]
             if not matches:
                 raise GlossaryError("glossary source pattern matches no file", pattern)
         else:
             path = root / pattern
-            if not path.is_file():
+            if not observed.isfile(path):
                 raise GlossaryError(
-                    "glossary source not found" if not path.exists() else "glossary source is not a file",
+                    "glossary source not found" if not observed.exists(path) else "glossary source is not a file",
                     str(path),
                 )
             matches = [path]
         for path in matches:
-            resolved = path.resolve()
+            resolved = observed.realpath(path)
             if resolved in seen:
                 continue
             seen.add(resolved)
@@ -467,39 +469,47 @@ def autodetect_sources(root: str | Path) -> list[str]:
     root = Path(root)
     found: list[str] = []
     configured = _configured_glossary_path(root)
-    if configured and (root / configured).is_file():
+    if configured and observed.isfile(root / configured):
         found.append(Path(os.path.normpath(configured)).as_posix())
     else:
         for name in ("glossary.yml", "glossary.yaml"):
-            if (root / name).is_file():
+            if observed.isfile(root / name):
                 found.append(name)
                 break
     yml: list[str] = []
     chapter_json: list[str] = []
     volume_json: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS)
-        rel_dir = Path(dirpath).relative_to(root)
-        for name in sorted(filenames):
-            rel = (rel_dir / name).as_posix()
-            if name in ("glossary.yml", "glossary.yaml") and rel_dir != Path("."):
+    named = [entry.path for entry in walk(str(root), [], prune=_skipped_folder) if not entry.is_dir
+             and entry.path.endswith(("/glossary.yml", "/glossary.yaml", "_glossary.json"))]
+    for path in sorted(named, key=lambda path: (Path(path).parent.parts, path)):  # os.walk's order
+        folder, name = os.path.split(path)
+        if not observed.isfile(path):  # a link to a folder, or a broken one
+            continue
+        rel = Path(path).relative_to(root).as_posix()
+        if not name.endswith("_glossary.json"):
+            if folder != str(root):
                 yml.append(rel)
-            elif name.endswith("_glossary.json"):
-                (volume_json if is_volume_glossary(Path(dirpath) / name, rel) else chapter_json).append(rel)
+        else:
+            (volume_json if is_volume_glossary(Path(path), rel) else chapter_json).append(rel)
     for rel in yml + chapter_json + volume_json:
         if rel not in found:
             found.append(rel)
     return found
 
 
+def _skipped_folder(path: str) -> bool:
+    name = os.path.basename(path)
+    return name.startswith(".") or name in _SKIP_DIRS
+
+
 def _configured_glossary_path(root: Path) -> str | None:
     for name in ("_quarto.yml", "_quarto.yaml"):
         config = root / name
-        if config.is_file():
+        if observed.isfile(config):
             try:
                 import yaml
 
-                data = yaml.safe_load(config.read_text(encoding="utf-8-sig"))
+                data = yaml.safe_load(observed.read_text(config))
             except Exception:  # the project loader reports a broken _quarto.yml
                 return None
             glossary = data.get("glossary") if isinstance(data, dict) else None
@@ -515,7 +525,7 @@ def is_volume_glossary(path: Path, rel: str) -> bool:
     if "/backmatter/glossary/" in "/" + rel:
         return True
     try:
-        head = path.read_text(encoding="utf-8-sig")[:2000]
+        head = observed.read_text(path)[:2000]
     except (OSError, UnicodeDecodeError):
         return False
     m = re.search(r'"metadata"\s*:\s*\{([^{}]*)\}', head)

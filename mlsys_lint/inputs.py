@@ -26,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from mlsys_lint import observed
+
 CONFIG_NAMES = ("_quarto.yml", "_quarto.yaml")
 TEXT_SUFFIXES = (".qmd", ".md", ".markdown", ".rmd", ".rmarkdown")
 """Documents the linter reads (Markdown with Quarto extensions)."""
@@ -194,10 +196,7 @@ class Entry:
 
 def exists(path: str | Path) -> bool:
     """`os.path.exists`, False (not an exception) for a name the file system rejects."""
-    try:
-        return os.path.exists(path)
-    except (OSError, ValueError):  # too long, a NUL byte (YAML can write "\0")
-        return False
+    return observed.exists(path)
 
 
 def walk(root: str, skip: list[re.Pattern[str]], max_depth: float = float("inf"),
@@ -213,7 +212,7 @@ def walk(root: str, skip: list[re.Pattern[str]], max_depth: float = float("inf")
     if max_depth < 1:
         return
     try:
-        children = sorted(os.scandir(root), key=lambda item: item.name)
+        children = observed.scandir(root)
     except OSError:
         return
     for child in children:
@@ -247,7 +246,7 @@ def expand_glob(root: str, glob: str, exclude: list[str], prune: Callable[[str],
         fixed = os.path.normpath(os.path.join(fixed, segments.pop(0)))
     if not exists(fixed):
         return []
-    matches = [Entry(fixed, os.path.isdir(fixed))]
+    matches = [Entry(fixed, observed.isdir(fixed))]
     for segment in segments:
         found: dict[str, Entry] = {}
         for current in matches:
@@ -292,7 +291,7 @@ def smart_glob(root: str, glob: str, prefer_smart: bool = False) -> str:
         glob = re.sub(r"^\.[/\\]+", "/", glob)
         if glob.endswith("/"):
             glob += "**/*"
-        elif os.path.isdir(os.path.join(root, glob.lstrip("/"))):
+        elif observed.isdir(os.path.join(root, glob.lstrip("/"))):
             glob += "/**/*"
     if glob.startswith("/"):
         return glob[1:]
@@ -345,7 +344,7 @@ def project_input_files(root: Path, render: list[str] | None = None, output_dir:
         for path in included:
             if path in gone:
                 continue
-            found.extend(_walk_dir(base, path) if os.path.isdir(path) else [path])
+            found.extend(_walk_dir(base, path) if observed.isdir(path) else [path])
     else:
         found = list(_walk_dir(base, base, nested))
     inside = output_dir is not None and output.startswith(base + "/")  # addFile: only an output folder inside
@@ -396,11 +395,10 @@ def renders(path: str) -> bool:
     if suffix not in SCRIPT_SUFFIXES:
         return False
     try:
-        if os.path.getsize(path) > MAX_SCRIPT_BYTES:
+        if observed.size(path) > MAX_SCRIPT_BYTES:
             return False
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
+        text = observed.read_bytes(path).decode("utf-8", "replace").replace("\r\n", "\n")
+    except (OSError, ValueError):
         return False
     comment = re.escape(_PERCENT_COMMENT[suffix])
     if re.search(rf"^\s*{comment}\s*%%+\s+\[(markdown|raw)\]", text, re.M):
@@ -411,7 +409,7 @@ def renders(path: str) -> bool:
 def _jupyter_intermediate(path: str) -> bool:
     """A notebook beside a ``.qmd`` or script of the same name is the Jupyter engine's intermediate."""
     stem, suffix = os.path.splitext(path)
-    return suffix.lower() == ".ipynb" and any(os.path.exists(stem + ext) for ext in (".qmd", *SCRIPT_SUFFIXES))
+    return suffix.lower() == ".ipynb" and any(observed.exists(stem + ext) for ext in (".qmd", *SCRIPT_SUFFIXES))
 
 
 # -- books -----------------------------------------------------------------------------------
@@ -447,7 +445,7 @@ def book_render_list(root: Path, config: dict[str, Any]) -> list[BookItem]:
         items.insert(0, items.pop(index))
     items.extend(BookItem(href, chapter=False) for href in _footer_links(config))
     for suffix in (".qmd", ".ipynb", ".md", ".markdown", ".Rmd", ".rmd", ".Rmarkdown"):
-        if (root / f"404{suffix}").is_file():
+        if observed.isfile(root / f"404{suffix}"):
             items.append(BookItem(f"404{suffix}", chapter=False))
             break
     return items
@@ -491,7 +489,4 @@ def _footer_links(config: dict[str, Any]) -> list[str]:
 
 def is_file(path: str | Path) -> bool:
     """`os.path.isfile`, False (not an exception) for a name the file system rejects."""
-    try:
-        return os.path.isfile(path)
-    except (OSError, ValueError):
-        return False
+    return observed.isfile(path)

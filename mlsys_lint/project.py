@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import yaml
 
+from mlsys_lint import observed
 from mlsys_lint.document import Document
 from mlsys_lint.inputs import CONFIG_NAMES, TEXT_SUFFIXES, book_render_list, exists, is_file, project_input_files
 from mlsys_lint.model import (CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span, Suppression,
@@ -264,10 +265,10 @@ class Project:
 
 def find_project_root(start: Path) -> Path | None:
     """The nearest folder at or above `start` holding a `_quarto.yml`."""
-    folder = start if start.is_dir() else start.parent
+    folder = start if observed.isdir(start) else start.parent
     for candidate in [folder, *folder.parents]:
         for name in CONFIG_NAMES:
-            if (candidate / name).exists():
+            if observed.exists(candidate / name):
                 return candidate
     return None
 
@@ -282,7 +283,7 @@ def _line_of(text: str, needle: str) -> int:
 def load_config(path: Path, profiles: list[str]) -> tuple[dict[str, Any], Source]:
     """Read a Quarto config with its profile files and metadata-files merged in."""
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        raw = observed.read_text(path)
     except FileNotFoundError:
         raise ProjectError(f"{path}: configuration file not found") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -313,7 +314,7 @@ def load_config(path: Path, profiles: list[str]) -> tuple[dict[str, Any], Source
             meta_path = base / str(meta)
             if exists(meta_path):
                 try:
-                    text = meta_path.read_text(encoding="utf-8-sig")
+                    text = observed.read_text(meta_path)
                 except OSError:
                     continue
                 except UnicodeDecodeError as error:
@@ -326,7 +327,7 @@ def load_config(path: Path, profiles: list[str]) -> tuple[dict[str, Any], Source
 
 def _read_config_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return observed.read_text(path)
     except UnicodeDecodeError as error:
         raise ProjectError(f"{path}: not valid UTF-8 (byte {error.start})") from None
     except OSError as error:
@@ -450,7 +451,7 @@ def build_project(
     source = None
     if config_path is None and loose_files is None:
         for name in CONFIG_NAMES:
-            if (root / name).exists():
+            if observed.exists(root / name):
                 config_path = root / name
                 break
     if config_path is not None:
@@ -462,7 +463,7 @@ def build_project(
         kind = "loose"
         entries = []
         for given in loose_files:
-            found, skipped = loose_documents(given) if given.is_dir() else ([given], [])
+            found, skipped = loose_documents(given) if observed.isdir(given) else ([given], [])
             entries.extend(_Entry(str(path)) for path in found)
             nested.extend(skipped)
     else:
@@ -479,7 +480,7 @@ def build_project(
             continue
         seen.add(key)
         if not exists(path) and loose_files is None:
-            if not entry.line_hint and os.path.islink(path):  # found by walking the folder, not listed
+            if not entry.line_hint and observed.islink(path):  # found by walking the folder, not listed
                 project.issues.append(ProjectIssue("unreadable", f"cannot read file: it {_absent(path)}",
                                                    Span(str(path), 1, 1, 1, 1)))
             elif source is not None:
@@ -502,7 +503,7 @@ def build_project(
 
 
 def _env_profiles() -> list[str]:
-    value = os.environ.get("QUARTO_PROFILE", "")
+    value = observed.environ("QUARTO_PROFILE")
     return [p.strip() for p in value.split(",") if p.strip()]
 
 
@@ -529,17 +530,16 @@ def _absent(path: Path | None) -> str:
     """Why a path that is not a file is missing: absent, a broken link, a link loop, a bad name."""
     if path is None:
         return "does not exist"
-    try:
-        os.stat(path)
-    except ValueError:
+    failure = observed.stat_errno(path)
+    if failure is None:
+        return "is not a file"
+    if failure == -1:
         return "is not a valid file name"
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "is a symbolic link that loops back on itself"
-        if error.errno == errno.ENAMETOOLONG:
-            return "has a name too long for the file system"
-        return "is a broken symbolic link" if os.path.islink(path) else "does not exist"
-    return "is not a file"
+    if failure == errno.ELOOP:
+        return "is a symbolic link that loops back on itself"
+    if failure == errno.ENAMETOOLONG:
+        return "has a name too long for the file system"
+    return "is a broken symbolic link" if observed.islink(path) else "does not exist"
 
 
 def _missing_chapter(source: Source, entry: _Entry, path: Path | None = None) -> ProjectIssue:

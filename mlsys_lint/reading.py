@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mlsys_lint import observed
 from mlsys_lint.model import Source
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -38,13 +39,10 @@ def decode(data: bytes, path: str) -> Source:
 def read_bytes(path: Path) -> bytes:
     """Read one file's bytes; raises `UnreadableFile` with a one-line reason."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UnreadableFile(f"file is too large ({size / 1_048_576:.1f} MB; the limit is "
-                                 f"{MAX_FILE_BYTES // 1_048_576} MB)")
-        data = path.read_bytes()
-    except UnreadableFile:
-        raise
+        data = observed.read_bytes(path, limit=MAX_FILE_BYTES)
+    except observed.TooLarge as large:
+        raise UnreadableFile(f"file is too large ({large.size / 1_048_576:.1f} MB; the limit is "
+                             f"{MAX_FILE_BYTES // 1_048_576} MB)") from None
     except FileNotFoundError:
         raise UnreadableFile("file disappeared while linting") from None
     except IsADirectoryError:

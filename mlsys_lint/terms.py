@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from mlsys_lint import observed
 from mlsys_lint.glossary import Entry, Glossary, GlossaryError, normalize_definition
 from mlsys_lint.glossary_files import autodetect_sources, is_volume_glossary, load_file, parse_glossary, read_glossary_text
 from mlsys_lint.model import Source, Span
@@ -133,7 +134,7 @@ def load_project_glossary(project: "Project", settings: "Settings") -> ProjectGl
         files[key] = Source(key, text.replace("\r\n", "\n").replace("\r", "\n"))
     # Glossary chapters among the rendered files: sources when nothing is configured,
     # and in any case candidates for a page generated from the data files.
-    detected = [unit.path for unit in project.units if unit.path not in seen and _is_glossary_chapter(unit.document)]
+    detected = [unit.path for unit in project.units if unit.path not in seen and is_glossary_chapter(unit.document)]
     if not configured:
         chapter_files += detected
         detected = []
@@ -220,20 +221,20 @@ def _rendered_from(entries: list[Entry], reference: Glossary) -> str | None:
 
 
 def _resolve(pattern: str, root: Path, folder: Path | None) -> list[Path]:
-    bases = [root] + ([folder] if folder is not None and Path(folder).resolve() != root.resolve() else [])
+    bases = [root] + ([folder] if folder is not None and observed.realpath(folder) != observed.realpath(root) else [])
     if os.path.isabs(pattern):
         bases = [Path("/")]
     for base in bases:
         if _GLOB_CHARS.search(pattern):
             rel = pattern.lstrip("/") if base == Path("/") else pattern
-            found = sorted(p for p in base.glob(rel) if p.is_file() and "/." not in "/" + str(p.relative_to(base)))
+            found = [p for p in observed.glob(base, rel) if observed.isfile(p) and "/." not in "/" + str(p.relative_to(base))]
             if found:
                 return found
         else:
             path = base / pattern
-            if path.is_file():
+            if observed.isfile(path):
                 return [path]
-            if path.exists():
+            if observed.exists(path):
                 raise GlossaryError("glossary source is not a file", str(path))
     if _GLOB_CHARS.search(pattern):
         raise GlossaryError("glossary source pattern matches no file (relative to the project root)", pattern)
@@ -244,7 +245,7 @@ def _in_subproject(root: Path, rel: str) -> bool:
     """Whether `rel` lies in a folder below `root` that is a Quarto project of its own."""
     folder = (root / rel).parent
     while folder != root and root in folder.parents:
-        if (folder / "_quarto.yml").exists() or (folder / "_quarto.yaml").exists():
+        if observed.exists(folder / "_quarto.yml") or observed.exists(folder / "_quarto.yaml"):
             return True
         folder = folder.parent
     return False
@@ -262,7 +263,8 @@ def _parse_file(path: str) -> "Document":
         raise GlossaryError(f"cannot read glossary source: {error}", path) from None
 
 
-def _is_glossary_chapter(doc: "Document") -> bool:
+def is_glossary_chapter(doc: "Document") -> bool:
+    """Whether `doc` is a glossary page (named ``glossary``, or titled "Glossary")."""
     if _CHAPTER_STEM.search(Path(doc.path).stem):
         return True
     if doc.headings:
@@ -362,7 +364,7 @@ def _quarto_glossary(project: "Project", glossary: ProjectGlossary, data: dict[s
     config = project.config.get("glossary") if isinstance(project.config, dict) else None
     rel = config.get("path") if isinstance(config, dict) and isinstance(config.get("path"), str) else None
     path = Path(project.root) / (rel or "glossary.yml")
-    if not path.is_file():
+    if not observed.isfile(path):
         return
     key = os.path.normpath(str(path))
     loaded = data[key] if key in data else load_file(path)

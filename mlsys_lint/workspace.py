@@ -63,6 +63,7 @@ class Workspace:
         self.rules = select_rules(load_registry(skipped_plugins(self.settings)).rules, self.settings)
         self.engine = Engine(self.settings, self.rules, base=self.root, jobs=1)
         self.engine.known = {}
+        self.engine.kept_facts = {}
         self.engine.memo = {}
         self.project: Project | None = None
         self.findings: dict[str, list[Diagnostic]] = {}

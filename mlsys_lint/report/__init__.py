@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 import orjson
 
@@ -30,6 +31,25 @@ FORMATS: dict[str, str] = {
 }
 
 
+class SourceLines(Mapping[str, list[str]]):
+    """The lines of each file of a mapping path → `Source`, split when a reporter first shows one."""
+
+    def __init__(self, sources: Mapping[str, Any]) -> None:
+        self._sources = sources
+        self._lines: dict[str, list[str]] = {}
+
+    def __getitem__(self, path: str) -> list[str]:
+        if path not in self._lines:
+            self._lines[path] = self._sources[path].text.split("\n")
+        return self._lines[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
 @dataclass
 class Report:
     """Everything a reporter may print: findings in order, plus run facts.
@@ -44,7 +64,7 @@ class Report:
     files: list[str]
     tool_version: str
     fail_on: Severity = Severity.WARNING
-    sources: dict[str, list[str]] = field(default_factory=dict)
+    sources: Mapping[str, list[str]] = field(default_factory=dict)
     color: bool | None = None
     statistics: bool = False
     stale_baseline: list[dict] = field(default_factory=list)

@@ -1,0 +1,77 @@
+"""The editor's workspace keeps gathered facts across edits only while what they read is unchanged.
+
+Each test refreshes a `Workspace` after one change and compares its findings with those of
+a workspace built afresh, and says whether the glossary was gathered again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lintkit import book
+from mlsys_lint.workspace import Workspace
+
+CHAPTERS = {
+    "intro.qmd": "# Intro\n\nA GPU runs the kernels. The gpu is busy. See @fig-a.\n\n"
+                 "![A caption](a.png){#fig-a fig-alt=\"A plot\"}\n",
+    "later.qmd": "# Later\n\nA TPU[^1] differs from a GPU.\n\n[^1]: A tensor processing unit.\n",
+    "glossary.qmd": "# Glossary\n\nTPU\n:   Tensor processing unit.\n",
+}
+GLOSSARY = "GPU: Graphics processing unit.\n"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return book(tmp_path / "book", dict(CHAPTERS), extra={"glossary.yml": GLOSSARY, "a.png": ""})
+
+
+def _findings(workspace: Workspace) -> list[tuple[str, int, int, str, str]]:
+    return sorted((Path(d.span.path).name, d.span.line, d.span.column, d.code, d.message)
+                  for found in workspace.findings.values() for d in found)
+
+
+def _fresh(root: Path, buffers: dict[str, str] | None = None):
+    workspace = Workspace(root)
+    for path, text in (buffers or {}).items():
+        workspace.set_text(path, text)
+    workspace.refresh()
+    return _findings(workspace)
+
+
+def test_an_edit_that_cannot_change_the_glossary_keeps_it(root: Path) -> None:
+    workspace = Workspace(root)
+    workspace.refresh()
+    glossary = workspace.project.glossary
+    assert glossary is not None and glossary.lookup("GPU") is not None
+    edited = str(root / "later.qmd")
+    text = CHAPTERS["later.qmd"].replace("differs from a GPU", "differs from a gpu, and @fig-b")
+    workspace.set_text(edited, text)
+    workspace.refresh()
+    assert workspace.project.glossary is glossary
+    assert _findings(workspace) == _fresh(root, {edited: text})
+
+
+@pytest.mark.parametrize("change", ["glossary file", "glossary chapter", "configuration", "new chapter"])
+def test_a_change_the_glossary_reads_gathers_it_again(root: Path, change: str) -> None:
+    workspace = Workspace(root)
+    workspace.refresh()
+    glossary = workspace.project.glossary
+    buffers = {}
+    if change == "glossary file":
+        (root / "glossary.yml").write_text(GLOSSARY + "kernel: A function run on a device.\n")
+    elif change == "glossary chapter":
+        buffers[str(root / "glossary.qmd")] = CHAPTERS["glossary.qmd"] + "\nKernels\n:   Functions.\n"
+    elif change == "configuration":
+        config = (root / "_quarto.yml").read_text()
+        (root / "_quarto.yml").write_text(config.replace("    - glossary.qmd\n", ""))
+    elif change == "new chapter":
+        config = (root / "_quarto.yml").read_text()
+        (root / "terms.qmd").write_text("# Glossary of terms\n\nNPU\n:   Neural processing unit.\n")
+        (root / "_quarto.yml").write_text(config + "    - terms.qmd\n")
+    for path, text in buffers.items():
+        workspace.set_text(path, text)
+    workspace.refresh()
+    assert workspace.project.glossary is not glossary
+    assert _findings(workspace) == _fresh(root, buffers)
