@@ -307,8 +307,11 @@ class Engine:
 
     def run_cache(self, paths: list[Path]) -> RunCache | None:
         """Where a check of `paths` is kept whole (`mlsys_lint.run_cache`): with the cache on, for
-        files on disk only (no standard input, no editor buffers)."""
+        files on disk only (no standard input, no editor buffers), of built-in rules only (a
+        plugin's rule may read files unobserved)."""
         if not self.use_cache or self.stdin is not None or self.overlays:
+            return None
+        if not all(rule.built_in for rule in self.rules.values()):
             return None
         plans = plan_projects(paths, self.settings, self.base)
         if not plans:

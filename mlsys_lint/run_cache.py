@@ -3,10 +3,11 @@
 A plain check (no fixes, no editor buffer) records every question it asks of the file
 system (`mlsys_lint.observed`) and stores its findings, ready to print, with that journal,
 under a key of everything else that decides them: the tool's code, the settings, the
-selected rules (a plugin's by the bytes of its module), the paths given and the current
-folder.  The next run with the same key asks the journal's questions again; when every
-answer is the same (no file edited, added, removed or renamed where the run looked) it
-prints the stored findings without building the project.  Entries are signed with the
+selected rules, the paths given and the current folder.  The next run with the same key
+asks the journal's questions again; when every answer is the same (no file edited, added,
+removed or renamed where the run looked) it prints the stored findings without building
+the project.  Only runs of built-in rules are kept: a plugin's rule may read files of its
+own, unobserved.  Entries are signed with the
 parse cache's key and checked for shape on load: a planted or damaged entry is a miss.
 """
 
@@ -16,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,25 +59,13 @@ def run_key(settings: "Settings", rules: dict[str, "Rule"], paths: list[Path], b
         "format": FORMAT,
         "code": code_fingerprint(),
         "settings": dataclasses.asdict(settings),
-        "rules": [[code, rule.origin, _module_digest(rule)] for code, rule in sorted(rules.items())],
+        "rules": sorted(rules),
         "paths": [os.path.abspath(path) for path in paths],
         "base": str(base),
         "cwd": os.getcwd(),
     }
     text = json.dumps(described, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _module_digest(rule: "Rule") -> str:
-    """For a plugin's rule, a hash of its module's file (an edited plugin is another rule)."""
-    if rule.built_in:
-        return ""
-    module = sys.modules.get(getattr(rule.check, "__module__", ""), None)
-    path = getattr(module, "__file__", None)
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else "unknown"
-    except OSError:
-        return "unknown"
 
 
 class RunCache:

@@ -254,3 +254,20 @@ def test_a_signed_entry_of_another_shape_is_a_miss(tmp_path):
                   {"journal": [], "lines": [], "diagnostics": [[1]]}, {"journal": [[["read", 1, 2], "x"]]}):
         store.cache.store_fact("", "key", "run", str(FORMAT), shape)
         assert store.load() is None
+
+
+def test_runs_with_a_plugin_rule_are_not_kept(tmp_path):
+    """A plugin's rule may read files of its own, which the journal would not see."""
+    from dataclasses import replace
+
+    from mlsys_lint.config import Settings
+    from mlsys_lint.engine import Engine
+    from mlsys_lint.registry import load_rules, select_rules
+
+    root = _copy_example(tmp_path)
+    rules = select_rules(load_rules(), Settings())
+    built_in = Engine(Settings(), rules, base=root, use_cache=True, cache_dir=tmp_path / "cache")
+    assert built_in.run_cache([root]) is not None
+    rules["XR001"] = replace(rules["XR001"], origin="someone-elses-rules")
+    with_plugin = Engine(Settings(), rules, base=root, use_cache=True, cache_dir=tmp_path / "cache")
+    assert with_plugin.run_cache([root]) is None
