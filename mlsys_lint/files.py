@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 TEMP_SUFFIX = ".mlsys-lint.tmp"
@@ -28,8 +29,16 @@ def relative(path: str | os.PathLike[str], base: str | os.PathLike[str] | None =
     `max_up` folders above `base` (``max_up=0``: only paths inside `base` are shortened).
     """
     path = os.fspath(path)
+    folder = os.fspath(base) if base is not None else os.curdir
+    if os.path.isabs(path) and os.path.isabs(folder):  # the answer does not depend on the current folder
+        return _relative(path, folder, max_up)
+    return _relative.__wrapped__(path, folder, max_up)
+
+
+@lru_cache(maxsize=65536)
+def _relative(path: str, folder: str, max_up: int | None) -> str:
     try:
-        rel = os.path.relpath(path, os.fspath(base) if base is not None else os.curdir)
+        rel = os.path.relpath(path, folder)
     except ValueError:  # another drive
         return path
     if max_up is not None and rel.split(os.sep)[: max_up + 1] == [os.pardir] * (max_up + 1):

@@ -306,6 +306,7 @@ class Glossary:
                 self._loose.setdefault(_loose_key(form), entry)
         self._matcher: TermMatcher | None = None
         self._fingerprint: str | None = None
+        self._conflicts: list[Conflict] | None = None
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -339,15 +340,16 @@ class Glossary:
 
     def conflicts(self) -> list[Conflict]:
         """Terms written as an entry more than once (in one source or across sources),
-        in first-seen order, each saying whether the definitions differ."""
-        result = []
-        for key, group in self._groups.items():
-            if len(group) < 2:
-                continue
-            texts = {normalize_definition(d.text) for e in group for d in e.definitions}
-            texts.discard("")
-            result.append(Conflict(key, list(group), len(texts) > 1))
-        return result
+        in first-seen order, each saying whether the definitions differ (found once, then kept)."""
+        if self._conflicts is None:
+            self._conflicts = []
+            for key, group in self._groups.items():
+                if len(group) < 2:
+                    continue
+                texts = {normalize_definition(d.text) for e in group for d in e.definitions}
+                texts.discard("")
+                self._conflicts.append(Conflict(key, list(group), len(texts) > 1))
+        return self._conflicts
 
     def fingerprint(self) -> str:
         """A hash of everything the matcher reads (each term's forms, case and acronym

@@ -25,7 +25,7 @@ from mlsys_lint import __version__
 from mlsys_lint.model import Diagnostic, Fix, Severity, Span
 from mlsys_lint.workspace import RenameRefused, Workspace
 
-DEBOUNCE_SECONDS = 0.15
+DEBOUNCE_SECONDS = 0.05
 """How long typing must pause before the book is checked again."""
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
              Severity.INFO: lsp.DiagnosticSeverity.Information}

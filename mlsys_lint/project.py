@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, TypeVar
 
 import yaml
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from mlsys_lint.term_usage import TermUsage
     from mlsys_lint.terms import ProjectGlossary
     from mlsys_lint.xref import Namespace
+
+T = TypeVar("T")
 
 MERGED_FORMATS = ("pdf", "latex", "epub", "docx", "odt", "typst")
 """Formats for which Quarto merges a book's chapters into one document (one Pandoc run)."""
@@ -185,6 +187,18 @@ class Project:
     """The run's cache (None with ``--no-cache``): facts computed from one file alone are kept there too."""
     memo: dict[Any, Any] | None = field(default=None, repr=False)
     """Facts of one file computed earlier in this process (a long-lived engine's), by key."""
+
+    def remember(self, key: Hashable, inputs: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """`compute()`, or what it gave before in this process (a long-lived engine's `memo`)
+        when computed from the very same objects `inputs` (a document, the glossary)."""
+        if self.memo is None:
+            return compute()
+        kept = self.memo.get(key)
+        if kept is not None and len(kept[0]) == len(inputs) and all(a is b for a, b in zip(kept[0], inputs)):
+            return kept[1]
+        value = compute()
+        self.memo[key] = (inputs, value)
+        return value
 
     def is_target(self, path: str) -> bool:
         """Whether findings in `path` are reported: every file, or only those (and folders) named."""

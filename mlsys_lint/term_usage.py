@@ -14,10 +14,11 @@ nor define terms.  `TermUsage.spelling` tells how the book writes each term, and
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from mlsys_lint.glossary import Entry, normalize_term
 from mlsys_lint.term_matcher import TermMatch, TermMatcher
@@ -32,6 +33,7 @@ _R_CALL = re.compile(r"`r[ \t]+glossary\(\s*([\"'])((?:(?!\1).)*)\1([^`]*)\)\s*`
 _R_DEF = re.compile(r"\bdef\s*=")
 
 OrderKey = tuple
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -174,28 +176,52 @@ def book_word_case(project: "Project", words: set[str]) -> dict[str, str]:
     generated glossary pages aside."""
     tallies: dict[str, dict[str, int]] = {}
     generated = project_glossary(project).generated
+    chosen = sorted(words)
+    fingerprint = hashlib.sha256("\0".join(chosen).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    def tally_of(doc: "Document") -> tuple[dict, dict]:
+        found = _word_case(doc, chosen)
+        return found, found
+
     for doc in project.documents.values():
         if doc.path in generated:
             continue
-        text = doc.masked
-        lowered = text.lower()
-        if len(lowered) != len(text):  # "İ" lower-cases to two characters: offsets would drift
-            continue
-        for word in words:
-            pos = lowered.find(word)
-            while pos != -1:
-                end = pos + len(word)
-                if (pos > 1 and text[pos - 1] == " " and (text[pos - 2].isalpha() or text[pos - 2] in ",;)")
-                        and not (end < len(text) and (text[end].isalnum() or text[end] == "_"))):
-                    counts = tallies.setdefault(word, {})
-                    counts[text[pos:end]] = counts.get(text[pos:end], 0) + 1
-                pos = lowered.find(word, end)
+        for word, counts in _per_file(project, doc, _WORD_CASE_FACT, fingerprint, tally_of, _valid_tally,
+                                      lambda data: data).items():
+            total = tallies.setdefault(word, {})
+            for written, count in counts.items():
+                total[written] = total.get(written, 0) + count
     cased = {}
     for word, counts in tallies.items():
         best = max(counts, key=lambda w: (counts[w], w == word))
         if best != word:
             cased[word] = best
     return cased
+
+
+def _word_case(doc: "Document", words: list[str]) -> dict[str, dict[str, int]]:
+    """How often `doc` writes each of `words` in each spelling in the middle of a sentence."""
+    tallies: dict[str, dict[str, int]] = {}
+    text = doc.masked
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lower-cases to two characters: offsets would drift
+        return tallies
+    for word in words:
+        pos = lowered.find(word)
+        while pos != -1:
+            end = pos + len(word)
+            if (pos > 1 and text[pos - 1] == " " and (text[pos - 2].isalpha() or text[pos - 2] in ",;)")
+                    and not (end < len(text) and (text[end].isalnum() or text[end] == "_"))):
+                counts = tallies.setdefault(word, {})
+                counts[text[pos:end]] = counts.get(text[pos:end], 0) + 1
+            pos = lowered.find(word, end)
+    return tallies
+
+
+def _valid_tally(data: Any) -> bool:
+    return isinstance(data, dict) and all(
+        isinstance(counts, dict) and all(type(written) is str and type(count) is int for written, count in counts.items())
+        for counts in data.values())
 
 
 def _lower_first(text: str) -> str:
@@ -332,32 +358,47 @@ def _scan(matcher: TermMatcher, doc: "Document") -> list[tuple[Prose, TermMatch]
 
 
 _TERMS_FACT = "terms"
+_WORD_CASE_FACT = "word-case"
 _ROW_TYPES = (int, int, int, int, str, str, str, str, bool, bool, str, str)
 
 
 def _cached_scan(project: "Project", glossary: ProjectGlossary, doc: "Document") -> list[tuple[Prose, TermMatch]]:
-    """`_scan`, unless this file was scanned with this glossary before: in this process (the
-    language server keeps its documents; `Project.memo`) or in the run's cache.  The matches
-    of one file depend on its text and the glossary alone."""
-    fingerprint = glossary.fingerprint()
-    memo, cache = project.memo, project.cache
-    kept = memo.get((_TERMS_FACT, doc.path, fingerprint)) if memo is not None else None
-    if kept is not None and kept[0] is doc:
-        return _matches(kept[1], doc, glossary)
-    rows = cache.load_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint) if cache is not None else None
-    if rows is not None and not _valid(rows, doc, glossary):
-        cache.reject()
-        rows = None
-    if rows is None:
+    """`_scan`, unless this file was scanned with this glossary before.  The matches of one
+    file depend on its text and the glossary alone."""
+
+    def scan(doc: "Document") -> tuple[list[list] | None, list[tuple[Prose, TermMatch]]]:
         found = _scan(glossary.matcher(), doc)
-        rows = _rows(found, doc, glossary)
-        if rows is not None and cache is not None:
-            cache.store_fact(doc.path, doc.source.text, _TERMS_FACT, fingerprint, rows)
+        return _rows(found, doc, glossary), found
+
+    return _per_file(project, doc, _TERMS_FACT, glossary.fingerprint(), scan,
+                     lambda rows: _valid(rows, doc, glossary), lambda rows: _matches(rows, doc, glossary))
+
+
+def _per_file(project: "Project", doc: "Document", fact: str, fingerprint: str,
+              compute: Callable[["Document"], tuple[Any, T]], valid: Callable[[Any], bool],
+              load: Callable[[Any], T]) -> T:
+    """A fact of one file that depends on its text and on inputs whose hash is `fingerprint`
+    alone: kept in this process (the language server keeps its documents; `Project.memo`)
+    and in the run's cache as plain data.  `compute` gives the data (None: not storable)
+    and the fact; `load` makes the fact from data, which `valid` checks when it comes
+    from the cache."""
+    memo, cache = project.memo, project.cache
+    kept = memo.get((fact, doc.path, fingerprint)) if memo is not None else None
+    if kept is not None and kept[0] is doc:
+        return load(kept[1])
+    data = cache.load_fact(doc.path, doc.source.text, fact, fingerprint) if cache is not None else None
+    if data is not None and not valid(data):
+        cache.reject()
+        data = None
+    if data is None:
+        data, result = compute(doc)
+        if data is not None and cache is not None:
+            cache.store_fact(doc.path, doc.source.text, fact, fingerprint, data)
     else:
-        found = _matches(rows, doc, glossary)
-    if rows is not None and memo is not None:
-        memo[(_TERMS_FACT, doc.path, fingerprint)] = (doc, rows)
-    return found
+        result = load(data)
+    if data is not None and memo is not None:
+        memo[(fact, doc.path, fingerprint)] = (doc, data)
+    return result
 
 
 def _rows(found: list[tuple[Prose, TermMatch]], doc: "Document", glossary: ProjectGlossary) -> list[list] | None:

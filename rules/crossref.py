@@ -95,7 +95,8 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
                 if space.kind == "page" and ref.key in elsewhere and _suggestion(space, ref.key) is None:
                     cross_page.setdefault(ref.type, []).append(ref)
                     continue
-                yield Violation(ref.span, _unresolved_message(space, ref), subject=ref.key)
+                if project.is_target(ref.span.path):  # the suggestion costs; other files are not reported
+                    yield Violation(ref.span, _unresolved_message(space, ref), subject=ref.key)
                 continue
             missing = _formats_without(ref.reference.condition, definitions, output_formats(project, ref.unit))
             if missing:
@@ -440,8 +441,9 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
                 yield from _bookdown_refs(doc)
                 if not latex_only:
                     yield from _tex_refs(doc, types)
-                citations = [(ref.start, ref.end) for ref in doc.references if crossref_type(ref.key, types) is None]
-                yield from _hard_coded(doc, numbered, citations, by_chapter)
+                kinds = frozenset(numbered)
+                yield from project.remember(("XR004", doc.path, kinds, types, by_chapter), (doc,),
+                                            lambda: list(_hard_coded(doc, kinds, types, by_chapter)))
         for ref in space.citations:
             match = _FOREIGN_KEY.match(ref.key)
             if match and ref.key not in bib:
@@ -495,9 +497,11 @@ def _latex_only(condition: Condition) -> bool:
     return not any(condition.visible(fmt, profile) for fmt in _NOT_LATEX for profile in _profiles(condition))
 
 
-def _hard_coded(doc, numbered: set[str], citations: list[tuple[int, int]], by_chapter: bool) -> Iterator[Violation]:
+def _hard_coded(doc, numbered: frozenset[str], types, by_chapter: bool) -> Iterator[Violation]:
+    """Numbers typed by hand ("Figure 3.2") for the float types `numbered` in `doc`."""
     if not numbered:
         return
+    citations = [(ref.start, ref.end) for ref in doc.references if crossref_type(ref.key, types) is None]
     masked, text = doc.masked, doc.source.text
     running = _merged([(p.start, p.end) for p in doc.prose if p.kind in _PROSE_KINDS])
     attached = _merged([(p.start, p.end) for p in doc.prose if p.kind in ("alt", "caption")])

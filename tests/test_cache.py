@@ -496,3 +496,27 @@ def test_output_is_byte_identical_across_jobs_and_cache(project: Path) -> None:
     assert concise(project, "--no-cache", "--jobs", "2") == one
     assert concise(project, "--jobs", "2") == one  # cold cache, written by the pool
     assert facts(project) and concise(project) == one  # warm: documents and glossary matches from the cache
+
+
+@pytest.mark.parametrize("damage", [["a", "list"], {"hadoop": {"Hadoop": "many"}}, {"hadoop": ["Hadoop"]}])
+def test_damaged_word_case_facts_are_rejected(tmp_path: Path, monkeypatch, damage) -> None:
+    """How a file writes a word (GLS005's suggestion "Hadoop distributed file system") is
+    kept per file and checked like any data read back."""
+    glossary = json.dumps({"terms": [{"term": "hadoop distributed file system (hdfs)", "definition": "d"}]})
+    root = book(tmp_path, {"a.qmd": "We store logs in HDFS.\n\nThe logs come from Apache Hadoop, which the team runs.\n"},
+                extra={"a_glossary.json": glossary})
+    monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
+    monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
+    monkeypatch.setattr(Engine, "run_cache", lambda engine, paths: None)
+    cache_module.secret_key.cache_clear()
+    cold = run(root, "--no-cache")[:2]
+    assert "Hadoop distributed file system (HDFS)" in cold[1]
+    run(root)
+    tallies = [entry for entry in entries(root)
+               if orjson.loads(entry.read_bytes().partition(b"\n")[2]) == {"hadoop": {"Hadoop": 1}}]
+    assert len(tallies) == 1
+    tallies[0].write_bytes(sign(tallies[0].name, orjson.dumps(damage)))
+    code, findings, stderr = run(root, "-v")
+    assert (code, findings) == cold
+    assert verbose_counts(stderr)[2] == 1
+    cache_module.secret_key.cache_clear()
