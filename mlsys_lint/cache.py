@@ -223,7 +223,7 @@ class DocumentCache:
         self._write(self._name(path, data), payload)
 
     def _write(self, name: str, payload: bytes) -> None:
-        if not self.usable or not self._prepare():
+        if not self.usable or not self.prepare():
             return
         try:
             (self.folder / name[:2]).mkdir(exist_ok=True)
@@ -236,8 +236,9 @@ class DocumentCache:
         except OSError:
             return
 
-    def _prepare(self) -> bool:
-        """Create the folder (with its .gitignore and CACHEDIR.TAG when it is new) once per run."""
+    def prepare(self) -> bool:
+        """Create the folder (with its .gitignore and CACHEDIR.TAG when it is new) once per run;
+        whether it is there to write in."""
         if self._ready:
             return True
         try:

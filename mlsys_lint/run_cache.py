@@ -77,6 +77,8 @@ class RunCache:
 
     def load(self) -> Outcome | None:
         """The stored outcome when its journal still holds; None otherwise."""
+        # Made before the run lists the folder holding it: its appearance is no change to see next time.
+        self.cache.prepare()
         data = self.cache.load_fact("", self.key, _FACT, str(FORMAT), limit=MAX_ENTRY_BYTES)
         if data is None:
             return None

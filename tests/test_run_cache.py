@@ -271,3 +271,21 @@ def test_runs_with_a_plugin_rule_are_not_kept(tmp_path):
     rules["XR001"] = replace(rules["XR001"], origin="someone-elses-rules")
     with_plugin = Engine(Settings(), rules, base=root, use_cache=True, cache_dir=tmp_path / "cache")
     assert with_plugin.run_cache([root]) is None
+
+
+def test_the_cache_folder_inside_the_book_is_no_change(tmp_path, monkeypatch):
+    """The default cache folder is made at the project root: its first appearance must not
+    count as a change to the folder the run listed."""
+    root = write_files(tmp_path / "site", {"_quarto.yml": "project:\n  type: website\n",
+                                           "index.qmd": "# Home\n\nSee @fig-gone.\n"})
+    monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
+    previous = os.getcwd()
+    os.chdir(root)
+    try:
+        first = lint([], reuse=True)
+        second = lint([], reuse=True)
+    finally:
+        os.chdir(previous)
+    assert (root / ".mlsys-lint-cache").is_dir()
+    assert not first.reused and second.reused
+    assert [d.as_dict() for d in second.diagnostics] == [d.as_dict() for d in first.diagnostics]
