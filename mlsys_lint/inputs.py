@@ -397,7 +397,7 @@ def renders(path: str) -> bool:
     try:
         if observed.size(path) > MAX_SCRIPT_BYTES:
             return False
-        text = observed.read_bytes(path).decode("utf-8", "replace").replace("\r\n", "\n")
+        text = observed.read_bytes(path).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, ValueError):
         return False
     comment = re.escape(_PERCENT_COMMENT[suffix])

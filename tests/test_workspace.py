@@ -75,3 +75,58 @@ def test_a_change_the_glossary_reads_gathers_it_again(root: Path, change: str) -
     workspace.refresh()
     assert workspace.project.glossary is not glossary
     assert _findings(workspace) == _fresh(root, buffers)
+
+
+def _edits(rng, root: Path, buffers: dict[str, str]):
+    """One random edit: to an open buffer (as typing does) or to a file on disk."""
+    chapters = sorted(str(path) for path in root.glob("*.qmd"))
+    path = rng.choice(chapters)
+    text = buffers.get(path) or Path(path).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    kind = rng.choice(["drop-line", "break-ref", "add-term", "lower", "footnote", "glossary", "close", "duplicate"])
+    if kind == "drop-line" and len(lines) > 3:
+        del lines[rng.randrange(len(lines))]
+    elif kind == "break-ref":
+        lines.insert(rng.randrange(len(lines)), "See @fig-nowhere and @tbl-gone.")
+    elif kind == "add-term":
+        lines.insert(rng.randrange(len(lines)), "A GPU, a gpu and a Tensor Processing Unit (TPU).")
+    elif kind == "lower":
+        index = rng.randrange(len(lines))
+        lines[index] = lines[index].lower()
+    elif kind == "footnote":
+        lines.insert(rng.randrange(len(lines)), "A claim.[^zz]")
+    elif kind == "duplicate":
+        index = rng.randrange(len(lines))
+        lines.insert(index, lines[index])
+    elif kind == "glossary":
+        glossary = root / "glossary.yml"
+        glossary.write_text(glossary.read_text(encoding="utf-8") + f"\nword{rng.randrange(1000)}: A word.\n",
+                            encoding="utf-8")
+        return
+    if kind == "close":
+        buffers.pop(path, None)
+        return
+    buffers[path] = "\n".join(lines)
+
+
+def test_a_long_lived_workspace_agrees_with_a_fresh_one_after_every_edit(tmp_path: Path) -> None:
+    """Whatever the workspace keeps between edits (parsed documents, the glossary, per-file
+    results), its findings after each edit are those of a workspace built afresh."""
+    import random
+    import shutil
+
+    root = tmp_path / "book"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "book", root)
+    rng = random.Random(20261204)
+    workspace = Workspace(root)
+    workspace.refresh()
+    buffers: dict[str, str] = {}
+    seen = {tuple(_findings(workspace))}
+    for _ in range(12):
+        _edits(rng, root, buffers)
+        for path in sorted(str(p) for p in root.glob("*.qmd")):
+            workspace.set_text(path, buffers.get(path))
+        workspace.refresh()
+        assert _findings(workspace) == _fresh(root, buffers)
+        seen.add(tuple(_findings(workspace)))
+    assert len(seen) > 6, "the edits changed the findings"
