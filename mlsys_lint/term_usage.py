@@ -285,65 +285,73 @@ def _doc_resolver(unit: "Unit"):
 
 def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
     usage = TermUsage(glossary)
+    for unit in project.all_units:
+        if unit.path in glossary.generated:
+            continue
+        key = ("term-usage", unit.path, unit.index, tuple(prefix for prefix, _ in unit.included))
+        occurrences, refs = project.remember(key, (glossary, *unit.documents),
+                                             lambda: _unit_usage(project, glossary, unit))
+        usage.occurrences.extend(occurrences)
+        usage.refs.extend(refs)
+    usage.occurrences.sort(key=lambda o: o.key)
+    usage.refs.sort(key=lambda r: r.key)
+    for occurrence in usage.occurrences:
+        usage.by_entry.setdefault(id(occurrence.entry), []).append(occurrence)
+    return usage
+
+
+def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> tuple[list[Occurrence],
+                                                                                      list[GlossaryRef]]:
+    """The terms and glossary references of one rendered file (its includes where they stand)."""
     chapters = set(glossary.chapters)
     generated = glossary.generated
     matcher = glossary.matcher() if glossary else None
-    scanned: dict[str, list[tuple[Prose, TermMatch]]] = {}
-    occurrences = usage.occurrences
-    refs = usage.refs
-    for unit in project.all_units:
-        if unit.path in generated:
+    occurrences: list[Occurrence] = []
+    refs: list[GlossaryRef] = []
+    resolve = _doc_resolver(unit)
+    placed: set[tuple[int, ...]] = set()
+    for key, prose in unit.walk("prose"):
+        prefix = key[2][:-1]
+        doc = resolve(prefix)
+        if doc.path in generated:
             continue
-        resolve = _doc_resolver(unit)
-        placed: set[tuple[int, ...]] = set()
-        for key, prose in unit.walk("prose"):
-            prefix = key[2][:-1]
-            doc = resolve(prefix)
-            if doc.path in generated:
-                continue
-            in_glossary = doc.path in chapters or unit.path in chapters
-            if matcher is not None and prefix not in placed:
-                placed.add(prefix)
-                if doc.path not in scanned:
-                    scanned[doc.path] = _cached_scan(project, glossary, doc)
-                masked = doc.masked
-                for where, m in scanned[doc.path]:
-                    bold = masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**"
-                    occurrences.append(Occurrence((key[0], key[1], prefix + (m.start,)), unit, doc, where.kind, m,
-                                                  bold, in_glossary))
-            text = doc.source.text
-            if text.find("glossary(", prose.start, prose.end) != -1:
-                for call in _R_CALL.finditer(text, prose.start, prose.end):
-                    rest = call.group(3)
-                    name = call.group(2)
-                    refs.append(GlossaryRef((key[0], key[1], prefix + (call.start(),)), unit, doc, "r", name,
-                                            call.start(), call.end(), glossary.lookup(name),
-                                            own_definition=bool(_R_DEF.search(rest)), in_glossary=in_glossary,
-                                            text=call.group()))
-        for key, shortcode in unit.walk("shortcodes"):
-            if shortcode.name != "glossary" or shortcode.in_code:
-                continue
+        in_glossary = doc.path in chapters or unit.path in chapters
+        if matcher is not None and prefix not in placed:
+            placed.add(prefix)
+            masked = doc.masked
+            for where, m in _cached_scan(project, glossary, doc):
+                bold = masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**"
+                occurrences.append(Occurrence((key[0], key[1], prefix + (m.start,)), unit, doc, where.kind, m,
+                                              bold, in_glossary))
+        text = doc.source.text
+        if text.find("glossary(", prose.start, prose.end) != -1:
+            for call in _R_CALL.finditer(text, prose.start, prose.end):
+                rest = call.group(3)
+                name = call.group(2)
+                refs.append(GlossaryRef((key[0], key[1], prefix + (call.start(),)), unit, doc, "r", name,
+                                        call.start(), call.end(), glossary.lookup(name),
+                                        own_definition=bool(_R_DEF.search(rest)), in_glossary=in_glossary,
+                                        text=call.group()))
+    for key, shortcode in unit.walk("shortcodes"):
+        if shortcode.name != "glossary" or shortcode.in_code:
+            continue
+        doc = resolve(key[2][:-1])
+        if doc.path in generated:
+            continue
+        name = " ".join(shortcode.args[0].split()) if shortcode.args else ""
+        table = not shortcode.args and "table" in shortcode.kwargs
+        refs.append(GlossaryRef(key, unit, doc, "shortcode", name, shortcode.start, shortcode.end,
+                                glossary.lookup(name) if name else None,
+                                own_definition="def" in shortcode.kwargs,
+                                in_glossary=doc.path in chapters or unit.path in chapters, table=table,
+                                text=doc.source.text[shortcode.start : shortcode.end]))
+    if glossary.anchors:
+        for key, link in unit.walk("links"):
             doc = resolve(key[2][:-1])
-            if doc.path in generated:
-                continue
-            name = " ".join(shortcode.args[0].split()) if shortcode.args else ""
-            table = not shortcode.args and "table" in shortcode.kwargs
-            refs.append(GlossaryRef(key, unit, doc, "shortcode", name, shortcode.start, shortcode.end,
-                                    glossary.lookup(name) if name else None,
-                                    own_definition="def" in shortcode.kwargs,
-                                    in_glossary=doc.path in chapters or unit.path in chapters, table=table,
-                                    text=doc.source.text[shortcode.start : shortcode.end]))
-        if glossary.anchors:
-            for key, link in unit.walk("links"):
-                doc = resolve(key[2][:-1])
-                ref = _anchor_ref(key, unit, doc, link, glossary, chapters)
-                if ref is not None and doc.path not in generated:
-                    refs.append(ref)
-    occurrences.sort(key=lambda o: o.key)
-    refs.sort(key=lambda r: r.key)
-    for occurrence in occurrences:
-        usage.by_entry.setdefault(id(occurrence.entry), []).append(occurrence)
-    return usage
+            ref = _anchor_ref(key, unit, doc, link, glossary, chapters)
+            if ref is not None and doc.path not in generated:
+                refs.append(ref)
+    return occurrences, refs
 
 
 _TITLED = frozenset({"heading", "definition-term"})
