@@ -28,6 +28,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 if TYPE_CHECKING:
@@ -196,6 +197,7 @@ class Conflict:
 _WS_UNDERSCORE = re.compile(r"[\s_]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_term(name: str) -> str:
     """The key under which a term is looked up.
 
