@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from mlsys_lint.config import ConfigError, Settings, load_settings, settings_from_mapping
 from mlsys_lint.files import relative
@@ -105,11 +105,7 @@ def lint(
     `ProjectError` (a `_quarto.yml` that cannot be read), `PluginError` (an installed rule
     plugin that cannot be loaded), `BaselineError` and `InternalError` (a bug).
     """
-    from mlsys_lint import observed
-    from mlsys_lint.baseline import load_baseline
-    from mlsys_lint.engine import Engine
-    from mlsys_lint.run_cache import Outcome, SourceFiles
-    from mlsys_lint.registry import load_registry, select_rules, skipped_plugins
+    from mlsys_lint.run_cache import SourceFiles, locate
 
     path_list = [Path(p) for p in paths]
     if text is not None and len(path_list) != 1:
@@ -118,27 +114,25 @@ def lint(
         raise ConfigError("cannot write fixes to text that is not a file")
     settings = resolve_settings(path_list, config, select=select, ignore=ignore, extend_select=extend_select,
                                 fail_on=fail_on, quarto_config=quarto_config, profile=profile)
-    known = load_baseline(baseline) if baseline is not None else None
-    registry = load_registry(skipped_plugins(settings))
-    registry.check_usable()
-    rules = select_rules(registry.rules, settings)
-    stdin = (str(path_list[0]), text) if text is not None else None
-    engine = Engine(settings, rules, stdin=stdin, use_cache=cache, jobs=jobs,
-                    cache_dir=Path(cache_dir) if cache_dir is not None else None, progress=progress)
-    with observed.recording() as journal:
-        store = engine.run_cache(path_list) if reuse and not fix else None
-        outcome = store.load() if store is not None else None
-        run = engine.run(path_list) if outcome is None else None
-    fixed, errors, failed = 0, [], set()
-    if run is not None:
+    known = None
+    if baseline is not None:
+        from mlsys_lint.baseline import load_baseline
+
+        known = load_baseline(baseline)
+    folder = Path(cache_dir) if cache_dir is not None else None
+    store = locate(path_list, settings, Path.cwd(), folder) if reuse and cache and not fix and text is None else None
+    outcome = store.load() if store is not None else None
+    if outcome is not None:
+        rules: Mapping[str, "Rule"] = SelectedRules(settings)
+        run, engine, fixed, errors, failed = None, None, 0, [], set()
+    else:
+        run, engine, rules, journal = _check(path_list, settings, text, cache, folder, jobs, progress)
+        fixed, errors, failed = 0, [], set()
         if fix:
             run, fixed, errors, failed = _fix_passes(engine, run, path_list, unsafe_fixes)
-        outcome = Outcome(_prepare(run, settings), [relative(f, max_up=1) for f in run.files], run.rendered,
-                          run.checked, [relative(path, max_up=1) for path in run.nested_projects],
-                          _dropped_fixes(engine), any(project.targets is not None for project in run.projects))
-        if store is not None:
+        outcome = _outcome(run, settings, engine)
+        if store is not None and journal is not None and not fix:
             store.store(journal, outcome)
-    assert outcome is not None
     diagnostics = outcome.diagnostics
     notices = (_leftover_fixes(diagnostics, unsafe_fixes, failed) if fix else []) + outcome.notices
     stale: list[dict[str, Any]] = []
@@ -150,9 +144,61 @@ def lint(
                else SourceFiles(sorted({d.span.path for d in diagnostics})))
     return Result(diagnostics, exit_code, files=outcome.files, rules=rules, sources=sources,
                   projects=run.projects if run is not None else [], settings=settings, fixed=fixed,
-                  notices=notices, errors=errors, stale_baseline=stale, caches=engine.caches,
-                  rendered=outcome.rendered, checked=outcome.checked, nested_projects=outcome.nested_projects,
-                  reused=run is None)
+                  notices=notices, errors=errors, stale_baseline=stale,
+                  caches=engine.caches if engine is not None else [], rendered=outcome.rendered,
+                  checked=outcome.checked, nested_projects=outcome.nested_projects, reused=run is None)
+
+
+class SelectedRules(Mapping[str, "Rule"]):
+    """The rules `settings` select, worked out when first looked into: a check answered from
+    the run cache loads no rule unless its report names rules (SARIF, JUnit, help links)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._rules: dict[str, "Rule"] | None = None
+
+    def _chosen(self) -> dict[str, "Rule"]:
+        if self._rules is None:
+            from mlsys_lint.registry import load_registry, select_rules, skipped_plugins
+
+            self._rules = select_rules(load_registry(skipped_plugins(self._settings)).rules, self._settings)
+        return self._rules
+
+    def __getitem__(self, code: str) -> "Rule":
+        return self._chosen()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._chosen())
+
+    def __len__(self) -> int:
+        return len(self._chosen())
+
+
+def _check(paths: list[Path], settings: Settings, text: str | None, cache: bool, cache_dir: Path | None,
+           jobs: int | None, progress: Callable[[str], None] | None):
+    """Load the rules and run them; also what the run read (`mlsys_lint.observed`), or None
+    when a plugin is installed (its rules may read files the journal does not see)."""
+    from mlsys_lint import observed
+    from mlsys_lint.engine import Engine
+    from mlsys_lint.registry import load_registry, select_rules, skipped_plugins
+
+    registry = load_registry(skipped_plugins(settings))
+    registry.check_usable()
+    rules = select_rules(registry.rules, settings)
+    stdin = (str(paths[0]), text) if text is not None else None
+    engine = Engine(settings, rules, stdin=stdin, use_cache=cache, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    with observed.recording() as journal:
+        run = engine.run(paths)
+    return run, engine, rules, journal if all(rule.built_in for rule in registry.rules.values()) else None
+
+
+def _outcome(run: "RunResult", settings: Settings, engine: "Engine") -> "Outcome":
+    """What the report needs of a run: prepared findings and the counts around them."""
+    from mlsys_lint.run_cache import Outcome
+
+    return Outcome(_prepare(run, settings), [relative(f, max_up=1) for f in run.files], run.rendered, run.checked,
+                   [relative(path, max_up=1) for path in run.nested_projects], _dropped_fixes(engine),
+                   any(project.targets is not None for project in run.projects))
 
 
 def read_projects(

@@ -26,16 +26,19 @@ import stat
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mlsys_lint import __version__
-from mlsys_lint.document import Document
 from mlsys_lint.files import write_atomic
-from mlsys_lint.reading import UnreadableFile, decode
-from mlsys_lint.serialize import FORMAT, InvalidData, Unsupported, document_from_data, document_to_data
 
+if TYPE_CHECKING:
+    from mlsys_lint.document import Document
+
+FORMAT = 1
+"""The shape of an entry's header; the document encoding has its own (`mlsys_lint.serialize`),
+imported only when a document is read or kept (a run answered whole needs neither)."""
 CACHE_DIR_NAME = ".mlsys-lint-cache"
 KEY_ENVIRONMENT = "MLSYS_LINT_CACHE_KEY"
 _MAGIC = b"mlsys-lint-cache"
@@ -154,6 +157,9 @@ class DocumentCache:
         payload = self._read(self._name(path, data), limit=max(1 << 20, 64 * len(data)))
         if payload is None:
             return None
+        from mlsys_lint.reading import UnreadableFile, decode
+        from mlsys_lint.serialize import InvalidData, document_from_data
+
         try:
             document = document_from_data(orjson.loads(payload), decode(data, path))
         except (orjson.JSONDecodeError, RecursionError, InvalidData, UnreadableFile):
@@ -258,6 +264,8 @@ class DocumentCache:
 
 def encode_document(document: Document) -> bytes | None:
     """`document` as the bytes of a cache entry's body (None when it cannot be stored)."""
+    from mlsys_lint.serialize import Unsupported, document_to_data
+
     try:
         data = document_to_data(document)
     except Unsupported:
@@ -270,6 +278,9 @@ def encode_document(document: Document) -> bytes | None:
 
 def decode_document(payload: bytes, path: str, data: bytes) -> Document:
     """The document `encode_document` encoded, for the file holding `data`."""
+    from mlsys_lint.reading import decode
+    from mlsys_lint.serialize import document_from_data
+
     return document_from_data(orjson.loads(payload), decode(data, path))
 
 

@@ -127,21 +127,22 @@ def _watch(paths: list[str], options: dict[str, Any]) -> int:
     return EXIT_CLEAN
 
 
-def _guard(action, debug: bool) -> int:
-    from mlsys_lint.baseline import BaselineError
-    from mlsys_lint.engine import InternalError
-    from mlsys_lint.registry import PluginError
-    from mlsys_lint.project import ProjectError
+_USER_ERRORS = (("mlsys_lint.project", "ProjectError"), ("mlsys_lint.registry", "PluginError"),
+                ("mlsys_lint.baseline", "BaselineError"))
+"""Errors that are the user's to fix (one line, exit 2), by module: a module that was never
+imported raised none of them, and a run answered from the cache imports few."""
 
+
+def _raised(error: BaseException, module: str, name: str) -> bool:
+    kind = getattr(sys.modules.get(module), name, None)
+    return kind is not None and isinstance(error, kind)
+
+
+def _guard(action, debug: bool) -> int:
     try:
         return action()
-    except (UsageFailure, ConfigError, ProjectError, PluginError, BaselineError) as error:
+    except (UsageFailure, ConfigError) as error:
         click.echo(f"mlsys-lint: error: {error}", err=True)
-        return EXIT_ERROR
-    except InternalError as error:
-        if debug:
-            raise
-        click.echo(f"mlsys-lint: internal error: {error} (rerun with --debug for details)", err=True)
         return EXIT_ERROR
     except BrokenPipeError:
         sys.stderr.close()
@@ -150,10 +151,16 @@ def _guard(action, debug: bool) -> int:
         click.echo("mlsys-lint: interrupted", err=True)
         return EXIT_ERROR
     except Exception as error:  # never a bare traceback for users
+        if any(_raised(error, module, name) for module, name in _USER_ERRORS):
+            click.echo(f"mlsys-lint: error: {error}", err=True)
+            return EXIT_ERROR
         if debug:
             raise
-        click.echo(f"mlsys-lint: internal error: {error.__class__.__name__}: {error} "
-                   "(rerun with --debug for details)", err=True)
+        if _raised(error, "mlsys_lint.engine", "InternalError"):
+            click.echo(f"mlsys-lint: internal error: {error} (rerun with --debug for details)", err=True)
+        else:
+            click.echo(f"mlsys-lint: internal error: {error.__class__.__name__}: {error} "
+                       "(rerun with --debug for details)", err=True)
         return EXIT_ERROR
 
 
@@ -470,7 +477,7 @@ def explain_rule(code: str) -> None:
               help="Also record today's findings in .mlsys-lint-baseline.json next to the configuration.")
 def init(path: str | None, force: bool, quarto_config: str | None, assume: bool, baseline: bool) -> None:
     """Write a .mlsys-lint.yml that fits the book found here, and print the hook and CI snippets."""
-    from mlsys_lint.project import find_project_root
+    from mlsys_lint.inputs import find_project_root
 
     def run() -> int:
         from mlsys_lint.api import lint, read_projects, resolve_settings

@@ -24,12 +24,11 @@ from mlsys_lint.project import (
     Project,
     ProjectIssue,
     build_project,
-    find_project_root,
     glob_to_regex,
 )
-from mlsys_lint.cache import CACHE_DIR_NAME, DocumentCache, decode_document, encode_document
+from mlsys_lint.cache import DocumentCache, decode_document, encode_document
+from mlsys_lint.planning import Plan, cache_folder, plan_projects
 from mlsys_lint.reading import UnreadableFile, decode, read_bytes
-from mlsys_lint.run_cache import RunCache, run_key
 from mlsys_lint.registry import matches, rule_options
 
 PARALLEL_BYTES = 32 * 1024 * 1024
@@ -39,68 +38,6 @@ _LATE_FACTS = frozenset(name for name, fact in FACTS.items() if fact.provide is 
 
 class InternalError(Exception):
     """A bug: a rule or the engine failed; reported in one line with exit code 2."""
-
-
-# -- planning: which projects, which files ----------------------------------------------
-
-
-@dataclass
-class Plan:
-    """One project to build, and which of its files to report on (None: all)."""
-
-    root: Path
-    config: Path | None = None
-    loose: list[Path] | None = None
-    targets: set[str] | None = None
-    explicit: list[Path] = field(default_factory=list)
-
-
-def plan_projects(paths: list[Path], settings: Settings, base: Path, virtual: str | None = None) -> list[Plan]:
-    """Group the given paths into projects, as Quarto would see them."""
-    plans: dict[tuple[str, str], Plan] = {}
-    config_file = Path(settings.quarto_config) if settings.quarto_config else None
-    if config_file is not None and not config_file.is_absolute():
-        anchor = settings.folder or base
-        config_file = anchor / config_file
-    if config_file is not None and not observed.exists(config_file):
-        raise ConfigError(f"{config_file}: Quarto configuration file not found")
-
-    def plan_for(root: Path, config: Path | None = None) -> Plan:
-        key = (str(root), str(config))
-        if key not in plans:
-            plans[key] = Plan(root, config)
-        return plans[key]
-
-    for raw in paths or [base]:
-        path = Path(os.path.abspath(raw))
-        if not observed.exists(path):
-            if str(path) != virtual:
-                raise ConfigError(f"{raw}: no such file or directory")
-            plan = plan_for(path.parent)
-            plan.loose = (plan.loose or []) + [path]
-            plan.targets = (plan.targets or set()) | {str(path)}
-            continue
-        if config_file is not None:
-            root = find_project_root(config_file.parent) or config_file.parent
-            plan = plan_for(root, config_file)
-        else:
-            root = find_project_root(path)
-            if root is None:
-                if observed.isdir(path):  # its loose documents; projects nested in it are not loaded
-                    plan = plan_for(path)
-                    plan.loose = (plan.loose or []) + [path]
-                    continue
-                plan = plan_for(path.parent)
-                plan.loose = (plan.loose or []) + [path]
-                plan.targets = (plan.targets or set()) | {str(path)}
-                continue
-            plan = plan_for(root)
-        if observed.isfile(path):
-            plan.targets = (plan.targets or set()) | {str(path)}
-            plan.explicit.append(path)
-        elif path != plan.root:
-            plan.targets = (plan.targets or set()) | {f"{path}{os.sep}"}
-    return list(plans.values())
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -240,15 +177,8 @@ class Engine:
         return document
 
     def cache_folder(self, root: Path) -> Path:
-        """Where the parse cache lives: ``--cache-dir``, ``MLSYS_LINT_CACHE_DIR``, the
-        ``cache-dir`` setting, or ``.mlsys-lint-cache`` at the project root."""
-        if self.cache_dir is not None:
-            return self.cache_dir.absolute()
-        if os.environ.get("MLSYS_LINT_CACHE_DIR"):
-            return Path(os.environ["MLSYS_LINT_CACHE_DIR"]).absolute()
-        if self.settings.cache_dir:
-            return (self.settings.folder or root) / self.settings.cache_dir
-        return root / CACHE_DIR_NAME
+        """Where the parse cache of the project at `root` lives (`planning.cache_folder`)."""
+        return cache_folder(root, self.settings, self.cache_dir)
 
     def build(self, plan: Plan) -> Project:
         unreadable: list[ProjectIssue] = []
@@ -304,20 +234,6 @@ class Engine:
             self.kept_facts[name] = KeptFact(value, fact.inputs(project, value), observed.as_data(journal),
                                              {path: source for path, source in project.data_sources.items()
                                               if path not in before})
-
-    def run_cache(self, paths: list[Path]) -> RunCache | None:
-        """Where a check of `paths` is kept whole (`mlsys_lint.run_cache`): with the cache on, for
-        files on disk only (no standard input, no editor buffers), of built-in rules only (a
-        plugin's rule may read files unobserved)."""
-        if not self.use_cache or self.stdin is not None or self.overlays:
-            return None
-        if not all(rule.built_in for rule in self.rules.values()):
-            return None
-        plans = plan_projects(paths, self.settings, self.base)
-        if not plans:
-            return None
-        return RunCache(DocumentCache(self.cache_folder(plans[0].root)), run_key(self.settings, self.rules, paths,
-                                                                                 self.base))
 
     def projects(self, paths: list[Path]) -> list[Project]:
         """The projects `paths` name, built (files read and parsed), without running rules."""

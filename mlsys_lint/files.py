@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +60,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, expected: bytes |
     those bytes.  `durable` flushes the data to disk before the rename.  Raises `OSError`
     when a step fails; the temporary file never stays behind.
     """
+    import tempfile  # only a run that writes pays for it
+
     target = Path(path)
     try:
         status: os.stat_result | None = os.stat(target)

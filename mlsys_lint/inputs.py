@@ -490,3 +490,13 @@ def _footer_links(config: dict[str, Any]) -> list[str]:
 def is_file(path: str | Path) -> bool:
     """`os.path.isfile`, False (not an exception) for a name the file system rejects."""
     return observed.isfile(path)
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding a `_quarto.yml`."""
+    folder = start if observed.isdir(start) else start.parent
+    for candidate in [folder, *folder.parents]:
+        for name in CONFIG_NAMES:
+            if observed.exists(candidate / name):
+                return candidate
+    return None

@@ -277,16 +277,6 @@ class Project:
 # -- finding and reading the configuration ------------------------------------------
 
 
-def find_project_root(start: Path) -> Path | None:
-    """The nearest folder at or above `start` holding a `_quarto.yml`."""
-    folder = start if observed.isdir(start) else start.parent
-    for candidate in [folder, *folder.parents]:
-        for name in CONFIG_NAMES:
-            if observed.exists(candidate / name):
-                return candidate
-    return None
-
-
 def _line_of(text: str, needle: str) -> int:
     for number, line in enumerate(text.split("\n"), 1):
         if needle in line:

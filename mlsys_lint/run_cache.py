@@ -2,13 +2,14 @@
 
 A plain check (no fixes, no editor buffer) records every question it asks of the file
 system (`mlsys_lint.observed`) and stores its findings, ready to print, with that journal,
-under a key of everything else that decides them: the tool's code, the settings, the
-selected rules, the paths given and the current folder.  The next run with the same key
-asks the journal's questions again; when every answer is the same (no file edited, added,
-removed or renamed where the run looked) it prints the stored findings without building
-the project.  Only runs of built-in rules are kept: a plugin's rule may read files of its
-own, unobserved.  Entries are signed with the
-parse cache's key and checked for shape on load: a planted or damaged entry is a miss.
+under a key of everything else that decides them: the tool's code, the settings, the paths
+given and the current folder.  The next run with the same key asks the journal's
+questions again; when every answer is the same (no file edited, added, removed or renamed
+where the run looked) it prints the stored findings without loading the parser, the rules
+or the book.  Only runs without plugins are kept (a plugin's rule may read files of its
+own, unobserved); the journal also tells a later run that none has been installed since.
+Entries are signed with the parse cache's key and checked for shape on load: a planted or
+damaged entry is a miss.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +26,12 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from mlsys_lint import observed
 from mlsys_lint.cache import DocumentCache, code_fingerprint
+from mlsys_lint.planning import cache_folder, plan_projects
 from mlsys_lint.model import Diagnostic, Fix, Related, Severity, Source, Span
 from mlsys_lint.reading import UnreadableFile, read_source
 
 if TYPE_CHECKING:
     from mlsys_lint.config import Settings
-    from mlsys_lint.plugin import Rule
 
 FORMAT = 1
 """The shape of a stored run; bump it when it changes."""
@@ -53,13 +55,22 @@ class Outcome:
     are then counted among those files alone)."""
 
 
-def run_key(settings: "Settings", rules: dict[str, "Rule"], paths: list[Path], base: Path) -> str:
-    """A hash of everything besides the files that decides a run's findings and how they are shown."""
+def locate(paths: list[Path], settings: "Settings", base: Path, cache_dir: Path | None = None) -> "RunCache | None":
+    """Where a check of `paths` is kept whole: in the cache of its first project."""
+    plans = plan_projects(paths, settings, base)
+    if not plans:
+        return None
+    return RunCache(DocumentCache(cache_folder(plans[0].root, settings, cache_dir)), run_key(settings, paths, base))
+
+
+def run_key(settings: "Settings", paths: list[Path], base: Path) -> str:
+    """A hash of everything besides the files that decides a run's findings and how they are
+    shown.  The rules are the tool's own (its code is hashed); that no plugin is installed
+    is part of the journal (`_installed_plugins`)."""
     described = {
         "format": FORMAT,
         "code": code_fingerprint(),
         "settings": dataclasses.asdict(settings),
-        "rules": sorted(rules),
         "paths": [os.path.abspath(path) for path in paths],
         "base": str(base),
         "cwd": os.getcwd(),
@@ -94,9 +105,28 @@ class RunCache:
             return None
 
     def store(self, journal: dict[tuple[str, ...], Any], outcome: Outcome) -> None:
-        """Keep `outcome` with the questions whose answers it depends on."""
-        self.cache.store_fact("", self.key, _FACT, str(FORMAT), {"journal": observed.as_data(journal),
+        """Keep `outcome` of a run without plugins with the questions whose answers it depends
+        on, and those that tell that no plugin has been installed since."""
+        with observed.recording() as installed:
+            _installed_plugins()
+        self.cache.store_fact("", self.key, _FACT, str(FORMAT), {"journal": observed.as_data({**journal, **installed}),
                                                                  **_outcome_to_data(outcome)})
+
+
+def _installed_plugins() -> None:
+    """Ask what tells which rule plugins are installed, as `importlib.metadata` finds them:
+    the folders on `sys.path` and the entry points each distribution there declares."""
+    for folder in sys.path:
+        try:
+            entries = observed.scandir(folder or ".")
+        except (OSError, ValueError):
+            continue
+        for entry in entries:
+            if entry.name.endswith((".dist-info", ".egg-info")):
+                try:
+                    observed.read_bytes(os.path.join(entry.path, "entry_points.txt"))
+                except (OSError, ValueError):
+                    continue
 
 
 class SourceFiles(Mapping[str, Source]):

@@ -25,7 +25,7 @@ from mlsys_lint import cache as cache_module
 from mlsys_lint.cache import DocumentCache, code_fingerprint, encode_document, source_fingerprint
 from mlsys_lint.cli import main
 from mlsys_lint.document import Document, parse
-from mlsys_lint.engine import Engine
+from mlsys_lint import run_cache
 from mlsys_lint.files import TEMP_SUFFIX
 from mlsys_lint.reading import decode
 from mlsys_lint.serialize import InvalidData, document_from_data, document_to_data
@@ -43,7 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(EXAMPLE_BOOK, root, ignore=shutil.ignore_patterns(".mlsys-lint-cache"))  # a local run leaves one
     monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
     monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
-    monkeypatch.setattr(Engine, "run_cache", lambda engine, paths: None)  # the parse cache alone (see test_run_cache)
+    monkeypatch.setattr(run_cache, "locate", lambda *args: None)  # the parse cache alone (see test_run_cache)
     cache_module.secret_key.cache_clear()
     yield root
     cache_module.secret_key.cache_clear()
@@ -424,7 +424,7 @@ def test_planted_entries_in_a_real_corpus_book(tmp_path: Path, monkeypatch) -> N
     shutil.copytree(source, root)
     monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
     monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
-    monkeypatch.setattr(Engine, "run_cache", lambda engine, paths: None)  # the parse cache alone (see test_run_cache)
+    monkeypatch.setattr(run_cache, "locate", lambda *args: None)  # the parse cache alone (see test_run_cache)
     cache_module.secret_key.cache_clear()
     _, cold, _ = run(root, "--no-cache")
     run(root)
@@ -440,7 +440,7 @@ def test_book_fixture_cache_hits_equal_cold(tmp_path: Path, monkeypatch) -> None
     root = book(tmp_path, {"index.qmd": "# Intro\n\n![Cap](a.png){#fig-a}\n\nSee @fig-a and @fig-b.\n"})
     monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
     monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
-    monkeypatch.setattr(Engine, "run_cache", lambda engine, paths: None)  # the parse cache alone (see test_run_cache)
+    monkeypatch.setattr(run_cache, "locate", lambda *args: None)  # the parse cache alone (see test_run_cache)
     cache_module.secret_key.cache_clear()
     cold = run(root, "--no-cache")[:2]
     assert run(root)[:2] == cold == run(root)[:2]
@@ -507,7 +507,7 @@ def test_damaged_word_case_facts_are_rejected(tmp_path: Path, monkeypatch, damag
                 extra={"a_glossary.json": glossary})
     monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
     monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
-    monkeypatch.setattr(Engine, "run_cache", lambda engine, paths: None)
+    monkeypatch.setattr(run_cache, "locate", lambda *args: None)
     cache_module.secret_key.cache_clear()
     cold = run(root, "--no-cache")[:2]
     assert "Hadoop distributed file system (HDFS)" in cold[1]

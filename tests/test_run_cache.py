@@ -256,36 +256,35 @@ def test_a_signed_entry_of_another_shape_is_a_miss(tmp_path):
         assert store.load() is None
 
 
-def test_runs_with_a_plugin_rule_are_not_kept(tmp_path):
+def test_runs_with_a_plugin_installed_are_not_kept(tmp_path, monkeypatch):
     """A plugin's rule may read files of its own, which the journal would not see."""
     from dataclasses import replace
 
-    from mlsys_lint.config import Settings
-    from mlsys_lint.engine import Engine
-    from mlsys_lint.registry import load_rules, select_rules
+    from mlsys_lint import registry as registry_module
 
     root = _copy_example(tmp_path)
-    rules = select_rules(load_rules(), Settings())
-    built_in = Engine(Settings(), rules, base=root, use_cache=True, cache_dir=tmp_path / "cache")
-    assert built_in.run_cache([root]) is not None
+    real = registry_module.load_registry(frozenset())
+    rules = dict(real.rules)
     rules["XR001"] = replace(rules["XR001"], origin="someone-elses-rules")
-    with_plugin = Engine(Settings(), rules, base=root, use_cache=True, cache_dir=tmp_path / "cache")
-    assert with_plugin.run_cache([root]) is None
+    monkeypatch.setattr(registry_module, "load_registry", lambda skip=frozenset(): replace(real, rules=rules))
+    _run(root, tmp_path / "cache")
+    assert not _run(root, tmp_path / "cache")[0].reused
+    monkeypatch.undo()
+    _run(root, tmp_path / "cache")
+    assert _run(root, tmp_path / "cache")[0].reused
 
 
-def test_the_cache_folder_inside_the_book_is_no_change(tmp_path, monkeypatch):
-    """The default cache folder is made at the project root: its first appearance must not
-    count as a change to the folder the run listed."""
-    root = write_files(tmp_path / "site", {"_quarto.yml": "project:\n  type: website\n",
-                                           "index.qmd": "# Home\n\nSee @fig-gone.\n"})
-    monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
-    previous = os.getcwd()
-    os.chdir(root)
-    try:
-        first = lint([], reuse=True)
-        second = lint([], reuse=True)
-    finally:
-        os.chdir(previous)
-    assert (root / ".mlsys-lint-cache").is_dir()
-    assert not first.reused and second.reused
-    assert [d.as_dict() for d in second.diagnostics] == [d.as_dict() for d in first.diagnostics]
+@pytest.mark.parametrize("change", ["a new distribution", "an entry point added to one"])
+def test_a_plugin_installed_after_a_run_ends_its_reuse(tmp_path, monkeypatch, change):
+    """The journal holds what tells which plugins are installed (the distributions on
+    `sys.path` and the entry points they declare): installing one is a change."""
+    root = _copy_example(tmp_path)
+    site = tmp_path / "site"
+    (site / "other-1.0.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(site))
+    _run(root, tmp_path / "cache")
+    assert _run(root, tmp_path / "cache")[0].reused
+    info = site / ("someone_elses_rules-1.0.dist-info" if change == "a new distribution" else "other-1.0.dist-info")
+    info.mkdir(exist_ok=True)
+    (info / "entry_points.txt").write_text("[mlsys_lint.rules]\nx = someone_elses_rules:RULES\n")
+    assert not _run(root, tmp_path / "cache")[0].reused

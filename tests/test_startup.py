@@ -44,3 +44,27 @@ def test_a_clean_pre_commit_run_imports_only_the_reporter_it_prints_with(tmp_pat
     assert "mlsys_lint.engine" in names  # the run did happen
     assert not heavy(names, "rich")
     assert not names & REPORTERS
+
+
+def test_a_check_answered_from_the_run_cache_loads_no_parser_rule_or_metadata(tmp_path: Path) -> None:
+    """An unchanged book is answered from the run cache: no parser, no rule module, no
+    `importlib.metadata` (plugins are known to be absent from the journal)."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "_quarto.yml").write_text("project:\n  type: book\nbook:\n  chapters: [index.qmd]\n", encoding="utf-8")
+    (book / "index.qmd").write_text("# Index\n\nSee @fig-missing.\n", encoding="utf-8")
+    first = imported(["--format", "concise", "."], book)
+    assert "mlsys_lint.engine" in first
+    names = imported(["--format", "concise", "."], book)
+    for package in ("mlsys_lint.engine", "mlsys_lint.document", "mlsys_lint.project", "mlsys_lint_rules",
+                    "mlsys_lint.serialize", "importlib.metadata", "rich"):
+        assert not heavy(names, package), package
+    assert not names & REPORTERS
+
+
+def test_the_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    import mlsys_lint
+
+    assert mlsys_lint.__version__ == version("mlsys-lint")
