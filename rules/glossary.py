@@ -259,6 +259,11 @@ def conflicting_glossary_entries(project: Project, options: dict) -> Iterator[Vi
     ```
     """
     glossary = project_glossary(project)
+    yield from project.remember(("GLS002",), (glossary,), lambda: list(_conflict_findings(project, glossary)))
+
+
+def _conflict_findings(project: Project, glossary: ProjectGlossary) -> Iterator[Violation]:
+    """One finding per term the glossary sources define more than once (they depend on the glossary alone)."""
     for conflict in glossary.conflicts():
         first = conflict.entries[0]
         others = ", ".join(_at(project, e.path, e.line) for e in conflict.entries[1:])
