@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import os
 import stat
+import time
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -39,6 +40,12 @@ if TYPE_CHECKING:
 FORMAT = 1
 """The shape of an entry's header; the document encoding has its own (`mlsys_lint.serialize`),
 imported only when a document is read or kept (a run answered whole needs neither)."""
+KEEP_UNUSED_SECONDS = 14 * 24 * 3600
+"""An entry no run has read or written for this long is removed (an old version of a file,
+another branch's, an older mlsys-lint's)."""
+KEEP_UNUSED_BYTES = 64 * 1024 * 1024
+"""Entries a run did not use are kept up to this size, or four times what the run used if
+more (newest first), so that switching branches stays warm but the folder stays bounded."""
 CACHE_DIR_NAME = ".mlsys-lint-cache"
 KEY_ENVIRONMENT = "MLSYS_LINT_CACHE_KEY"
 _MAGIC = b"mlsys-lint-cache"
@@ -111,6 +118,60 @@ def _read_key(path: Path) -> bytes | None:
     return key if len(key) == 64 else None
 
 
+def expired(unused: list[tuple[float, int, Path]], now: float, budget: int) -> list[Path]:
+    """Of entries no run used since `now` (``(modification time, size, path)``), those to
+    remove: unused for `KEEP_UNUSED_SECONDS`, and, newest kept first, those beyond `budget` bytes."""
+    kept, gone = 0, []
+    for mtime, size, entry in sorted(unused, key=lambda item: -item[0]):
+        if mtime >= now - KEEP_UNUSED_SECONDS and kept + size <= budget:
+            kept += size
+        else:
+            gone.append(entry)
+    return gone
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry as used now (its modification time), without following a link."""
+    try:
+        if os.utime in os.supports_follow_symlinks:
+            os.utime(path, follow_symlinks=False)
+        else:
+            os.utime(path)
+    except OSError:
+        return
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _entries(root: Path):
+    """Every entry file below `root` (``<version>/<shard>/<name>``: hex names, real folders
+    and regular files only), with its `lstat`."""
+    for version in _listing(root):
+        if len(version.name) != 16 or not _HEX.issuperset(version.name) or not version.is_dir(follow_symlinks=False):
+            continue
+        for shard in _listing(Path(version.path)):
+            if len(shard.name) != 2 or not _HEX.issuperset(shard.name) or not shard.is_dir(follow_symlinks=False):
+                continue
+            for entry in _listing(Path(shard.path)):
+                if len(entry.name) != 64 or not _HEX.issuperset(entry.name):
+                    continue
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    yield Path(entry.path), info
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as found:
+            return list(found)
+    except OSError:
+        return []
+
+
 def _real_directory(path: Path) -> bool:
     """Whether `path` is a directory and not a symbolic link to one."""
     try:
@@ -135,6 +196,9 @@ class DocumentCache:
         self.hits = 0
         self.misses = 0
         self.rejected = 0
+        self.written = 0
+        self.started = time.time()
+        """When this run began: an entry it read or wrote has a later modification time."""
         self._ready = False
         self._shards: dict[str, bool] = {}
 
@@ -216,6 +280,7 @@ class DocumentCache:
                 or not hmac.compare_digest(parts[2], self._signature(name, payload))):
             self.rejected += 1
             return None
+        _touch(shard / name)
         return payload
 
     def store(self, path: str, data: bytes, document: Document) -> None:
@@ -239,8 +304,30 @@ class DocumentCache:
                 return
             header = b"%s %d %s\n" % (_MAGIC, FORMAT, self._signature(name, payload))
             write_atomic(shard / name, header + payload, durable=False)
+            self.written += 1
         except OSError:
             return
+
+    def sweep(self) -> int:
+        """After a run that wrote entries, remove those no run has used for `KEEP_UNUSED_SECONDS`,
+        then the oldest unused ones beyond `KEEP_UNUSED_BYTES` (or four times what this run
+        used); under every version's folder, never through a symbolic link.  How many went."""
+        if not self.written or not self.usable or not _real_directory(self.root):
+            return 0
+        used, unused = 0, []
+        for entry, info in _entries(self.root):
+            if info.st_mtime >= self.started:
+                used += info.st_size
+            else:
+                unused.append((info.st_mtime, info.st_size, entry))
+        removed = 0
+        for entry in expired(unused, self.started, max(KEEP_UNUSED_BYTES, 4 * used)):
+            try:
+                entry.unlink()
+                removed += 1
+            except OSError:
+                continue
+        return removed
 
     def prepare(self) -> bool:
         """Create the folder (with its .gitignore and CACHEDIR.TAG when it is new) once per run;

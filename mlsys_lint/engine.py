@@ -258,6 +258,8 @@ class Engine:
                 sources.setdefault(path, source)
             if project.config_source is not None:
                 sources[project.config_source.path] = project.config_source
+        for cache in self.caches:
+            cache.sweep()
         return RunResult(diagnostics, files, projects, self.rules, sources,
                          rendered=sum(len(project.rendered) for project in projects),
                          checked=sum(1 for project in projects for unit in project.all_units

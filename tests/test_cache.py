@@ -13,6 +13,7 @@ import os
 import pickle
 import shutil
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -520,3 +521,62 @@ def test_damaged_word_case_facts_are_rejected(tmp_path: Path, monkeypatch, damag
     assert (code, findings) == cold
     assert verbose_counts(stderr)[2] == 1
     cache_module.secret_key.cache_clear()
+
+
+def _age(path: Path, days: float) -> None:
+    moment = time.time() - days * 24 * 3600
+    os.utime(path, (moment, moment))
+
+
+def test_entries_unused_for_two_weeks_are_swept_after_a_run_that_writes(project: Path, cold: str) -> None:
+    run(project)
+    for entry in entries(project):
+        _age(entry, 30)  # read again by the next run: used, so kept
+    folder = project / ".mlsys-lint-cache" / code_fingerprint()
+    stale = [folder / "ab" / ("ab" + "0" * 62), folder / "cd" / ("cd" + "1" * 62)]
+    old_version = project / ".mlsys-lint-cache" / ("0" * 16) / "ef" / ("ef" + "2" * 62)
+    for path in [*stale, old_version]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"an entry of an old file")
+        _age(path, 15)
+    recent = folder / "ab" / ("ab" + "3" * 62)
+    recent.write_bytes(b"another branch's file")
+    _age(recent, 1)
+    chapter = project / "introduction.qmd"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    code, findings, _ = run(project)
+    assert code == 1
+    assert not any(path.exists() for path in [*stale, old_version])
+    assert recent.exists()
+    assert (project / ".mlsys-lint-cache" / "CACHEDIR.TAG").exists()
+    _, again, stderr = run(project, "-v")  # nothing the book needs was swept
+    assert again == findings
+    hits, misses, rejected = verbose_counts(stderr)
+    assert (misses, rejected) == (UNSTORED, 0) and hits > 5
+
+
+def test_unused_entries_beyond_the_budget_go_oldest_first() -> None:
+    now, day = 1_000_000_000.0, 24 * 3600.0
+    unused = [(now - 20 * day, 10, Path("old")), (now - 3 * day, 400, Path("c")), (now - 1 * day, 500, Path("b")),
+              (now - 2 * day, 300, Path("d")), (now - 0.5 * day, 200, Path("a"))]
+    assert cache_module.expired(unused, now, budget=1000) == [Path("c"), Path("old")]
+    assert cache_module.expired(unused, now, budget=900) == [Path("d"), Path("c"), Path("old")]
+    assert cache_module.expired(unused, now, budget=10_000) == [Path("old")]
+    assert cache_module.expired([], now, budget=0) == []
+
+
+def test_the_sweep_never_follows_a_link_out_of_the_cache(project: Path, cold: str, tmp_path: Path) -> None:
+    run(project)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / ("ab" + "4" * 62)
+    victim.write_text("not the cache's")
+    _age(victim, 40)
+    folder = project / ".mlsys-lint-cache" / code_fingerprint()
+    (folder / "ab").mkdir(exist_ok=True)
+    (folder / "ab" / ("ab" + "5" * 62)).symlink_to(victim)
+    (folder / "ee").symlink_to(outside, target_is_directory=True)
+    chapter = project / "introduction.qmd"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    run(project)
+    assert victim.read_text() == "not the cache's"
