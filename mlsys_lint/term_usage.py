@@ -18,8 +18,9 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from mlsys_lint.file_facts import per_file
 from mlsys_lint.glossary import Entry, normalize_term
 from mlsys_lint.term_matcher import TermMatch, TermMatcher
 from mlsys_lint.terms import ProjectGlossary, project_glossary
@@ -33,7 +34,6 @@ _R_CALL = re.compile(r"`r[ \t]+glossary\(\s*([\"'])((?:(?!\1).)*)\1([^`]*)\)\s*`
 _R_DEF = re.compile(r"\bdef\s*=")
 
 OrderKey = tuple
-T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -186,7 +186,7 @@ def book_word_case(project: "Project", words: set[str]) -> dict[str, str]:
     for doc in project.documents.values():
         if doc.path in generated:
             continue
-        for word, counts in _per_file(project, doc, _WORD_CASE_FACT, fingerprint, tally_of, _valid_tally,
+        for word, counts in per_file(project, doc, _WORD_CASE_FACT, fingerprint, tally_of, _valid_tally,
                                       lambda data: data).items():
             total = tallies.setdefault(word, {})
             for written, count in counts.items():
@@ -378,35 +378,8 @@ def _cached_scan(project: "Project", glossary: ProjectGlossary, doc: "Document")
         found = _scan(glossary.matcher(), doc)
         return _rows(found, doc, glossary), found
 
-    return _per_file(project, doc, _TERMS_FACT, glossary.fingerprint(), scan,
+    return per_file(project, doc, _TERMS_FACT, glossary.fingerprint(), scan,
                      lambda rows: _valid(rows, doc, glossary), lambda rows: _matches(rows, doc, glossary))
-
-
-def _per_file(project: "Project", doc: "Document", fact: str, fingerprint: str,
-              compute: Callable[["Document"], tuple[Any, T]], valid: Callable[[Any], bool],
-              load: Callable[[Any], T]) -> T:
-    """A fact of one file that depends on its text and on inputs whose hash is `fingerprint`
-    alone: kept in this process (the language server keeps its documents; `Project.memo`)
-    and in the run's cache as plain data.  `compute` gives the data (None: not storable)
-    and the fact; `load` makes the fact from data, which `valid` checks when it comes
-    from the cache."""
-    memo, cache = project.memo, project.cache
-    kept = memo.get((fact, doc.path, fingerprint)) if memo is not None else None
-    if kept is not None and kept[0] is doc:
-        return load(kept[1])
-    data = cache.load_fact(doc.path, doc.source.text, fact, fingerprint) if cache is not None else None
-    if data is not None and not valid(data):
-        cache.reject()
-        data = None
-    if data is None:
-        data, result = compute(doc)
-        if data is not None and cache is not None:
-            cache.store_fact(doc.path, doc.source.text, fact, fingerprint, data)
-    else:
-        result = load(data)
-    if data is not None and memo is not None:
-        memo[(fact, doc.path, fingerprint)] = (doc, data)
-    return result
 
 
 def _rows(found: list[tuple[Prose, TermMatch]], doc: "Document", glossary: ProjectGlossary) -> list[list] | None:

@@ -8,6 +8,7 @@ from functools import lru_cache
 import re
 from typing import Any, Iterator
 
+from mlsys_lint.file_facts import per_file
 from mlsys_lint.files import relative
 from mlsys_lint.model import Condition, Label, Violation, format_is
 from mlsys_lint.numbering import numbers_by_chapter
@@ -441,9 +442,7 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
                 yield from _bookdown_refs(doc)
                 if not latex_only:
                     yield from _tex_refs(doc, types)
-                kinds = frozenset(numbered)
-                yield from project.remember(("XR004", doc.path, kinds, types, by_chapter), (doc,),
-                                            lambda: list(_hard_coded(doc, kinds, types, by_chapter)))
+                yield from _hard_coded_numbers(project, doc, frozenset(numbered), types, by_chapter)
         for ref in space.citations:
             match = _FOREIGN_KEY.match(ref.key)
             if match and ref.key not in bib:
@@ -497,10 +496,35 @@ def _latex_only(condition: Condition) -> bool:
     return not any(condition.visible(fmt, profile) for fmt in _NOT_LATEX for profile in _profiles(condition))
 
 
-def _hard_coded(doc, numbered: frozenset[str], types, by_chapter: bool) -> Iterator[Violation]:
-    """Numbers typed by hand ("Figure 3.2") for the float types `numbered` in `doc`."""
+def _hard_coded_numbers(project: Project, doc, numbered: frozenset[str], types: frozenset[str],
+                        by_chapter: bool) -> list[Violation]:
+    """`_hard_coded`, kept per file (`mlsys_lint.file_facts`): it reads `doc` and its arguments alone."""
     if not numbered:
-        return
+        return []
+    fingerprint = f"{','.join(sorted(numbered))};{','.join(sorted(types))};{by_chapter}"
+    size = len(doc.source.text)
+
+    def valid(rows: Any) -> bool:
+        return isinstance(rows, list) and all(
+            type(row) is list and len(row) == 3 and type(row[0]) is int and type(row[1]) is int
+            and 0 <= row[0] < row[1] <= size and row[2] in _NOUN for row in rows)
+
+    def violations(rows: list[list]) -> list[Violation]:
+        text = doc.source.text
+        return [Violation(doc.source.span(start, end), f"hard-coded \"{text[start:end]}\" goes stale when "
+                          f"{_NOUN[kind]}s move; refer to the label with `@{kind}-…`", subject=text[start:end])
+                for start, end, kind in rows]
+
+    def search(doc) -> tuple[list[list], list[Violation]]:
+        rows = [[start, end, kind] for start, end, kind in _hard_coded(doc, numbered, types, by_chapter)]
+        return rows, violations(rows)
+
+    return per_file(project, doc, "hard-coded-numbers", fingerprint, search, valid, violations)
+
+
+def _hard_coded(doc, numbered: frozenset[str], types: frozenset[str],
+                by_chapter: bool) -> Iterator[tuple[int, int, str]]:
+    """Numbers typed by hand ("Figure 3.2") for the float types `numbered` in `doc`: start, end, type."""
     citations = [(ref.start, ref.end) for ref in doc.references if crossref_type(ref.key, types) is None]
     masked, text = doc.masked, doc.source.text
     running = _merged([(p.start, p.end) for p in doc.prose if p.kind in _PROSE_KINDS])
@@ -515,9 +539,7 @@ def _hard_coded(doc, numbered: frozenset[str], types, by_chapter: bool) -> Itera
             continue
         if kind not in numbered or _external_or_quoted(text, masked, match) or _cited(text, match, citations):
             continue
-        yield Violation(doc.source.span(match.start(), match.end()),
-                        f"hard-coded \"{match.group()}\" goes stale when {_NOUN[kind]}s move; refer to the label "
-                        f"with `@{kind}-…`", subject=match.group())
+        yield match.start(), match.end(), kind
 
 
 _NOUN = {"fig": "figure", "tbl": "table", "lst": "listing"}

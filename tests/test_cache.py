@@ -580,3 +580,24 @@ def test_the_sweep_never_follows_a_link_out_of_the_cache(project: Path, cold: st
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     run(project)
     assert victim.read_text() == "not the cache's"
+
+
+@pytest.mark.parametrize("damage", [{"rows": 1}, [[5, 2, "fig"]], [[0, 10**9, "fig"]], [[0, 3, "figure"]], [[0, 3]]])
+def test_damaged_hard_coded_number_facts_are_rejected(tmp_path: Path, monkeypatch, damage) -> None:
+    """XR004's numbers typed by hand are kept per file and checked like any data read back."""
+    root = book(tmp_path, {"a.qmd": "# A {#sec-a}\n\n![Cap](a.png){#fig-a}\n\nAs Figure 1.1 shows, @fig-a.\n"})
+    monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
+    monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
+    monkeypatch.setattr(run_cache, "locate", lambda *args: None)
+    cache_module.secret_key.cache_clear()
+    cold = run(root, "--no-cache")[:2]
+    assert "hard-coded" in cold[1]
+    run(root)
+    numbers = [entry for entry in entries(root)
+               if orjson.loads(entry.read_bytes().partition(b"\n")[2]) == [[40, 50, "fig"]]]
+    assert len(numbers) == 1
+    numbers[0].write_bytes(sign(numbers[0].name, orjson.dumps(damage)))
+    code, findings, stderr = run(root, "-v")
+    assert (code, findings) == cold
+    assert verbose_counts(stderr)[2] == 1
+    cache_module.secret_key.cache_clear()
