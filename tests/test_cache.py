@@ -506,17 +506,23 @@ def test_damaged_word_case_facts_are_rejected(tmp_path: Path, monkeypatch, damag
     glossary = json.dumps({"terms": [{"term": "hadoop distributed file system (hdfs)", "definition": "d"}]})
     root = book(tmp_path, {"a.qmd": "We store logs in HDFS.\n\nThe logs come from Apache Hadoop, which the team runs.\n"},
                 extra={"a_glossary.json": glossary})
+    _damaged_fact_is_rejected(root, monkeypatch, "Hadoop distributed file system (HDFS)", {"hadoop": {"Hadoop": 1}},
+                              damage)
+
+
+def _damaged_fact_is_rejected(root: Path, monkeypatch, shown: str, kept: object, damage: object) -> None:
+    """Lint `root` cold (its findings show `shown`), then with the cache; the one entry holding
+    `kept` is replaced by `damage`, signed: the next run rejects it and finds what the cold run found."""
     monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
     monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
     monkeypatch.setattr(run_cache, "locate", lambda *args: None)
     cache_module.secret_key.cache_clear()
     cold = run(root, "--no-cache")[:2]
-    assert "Hadoop distributed file system (HDFS)" in cold[1]
+    assert shown in cold[1]
     run(root)
-    tallies = [entry for entry in entries(root)
-               if orjson.loads(entry.read_bytes().partition(b"\n")[2]) == {"hadoop": {"Hadoop": 1}}]
-    assert len(tallies) == 1
-    tallies[0].write_bytes(sign(tallies[0].name, orjson.dumps(damage)))
+    found = [entry for entry in entries(root) if orjson.loads(entry.read_bytes().partition(b"\n")[2]) == kept]
+    assert len(found) == 1
+    found[0].write_bytes(sign(found[0].name, orjson.dumps(damage)))
     code, findings, stderr = run(root, "-v")
     assert (code, findings) == cold
     assert verbose_counts(stderr)[2] == 1
@@ -586,18 +592,4 @@ def test_the_sweep_never_follows_a_link_out_of_the_cache(project: Path, cold: st
 def test_damaged_hard_coded_number_facts_are_rejected(tmp_path: Path, monkeypatch, damage) -> None:
     """XR004's numbers typed by hand are kept per file and checked like any data read back."""
     root = book(tmp_path, {"a.qmd": "# A {#sec-a}\n\n![Cap](a.png){#fig-a}\n\nAs Figure 1.1 shows, @fig-a.\n"})
-    monkeypatch.delenv("MLSYS_LINT_CACHE_DIR", raising=False)
-    monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
-    monkeypatch.setattr(run_cache, "locate", lambda *args: None)
-    cache_module.secret_key.cache_clear()
-    cold = run(root, "--no-cache")[:2]
-    assert "hard-coded" in cold[1]
-    run(root)
-    numbers = [entry for entry in entries(root)
-               if orjson.loads(entry.read_bytes().partition(b"\n")[2]) == [[40, 50, "fig"]]]
-    assert len(numbers) == 1
-    numbers[0].write_bytes(sign(numbers[0].name, orjson.dumps(damage)))
-    code, findings, stderr = run(root, "-v")
-    assert (code, findings) == cold
-    assert verbose_counts(stderr)[2] == 1
-    cache_module.secret_key.cache_clear()
+    _damaged_fact_is_rejected(root, monkeypatch, "hard-coded", [[40, 50, "fig"]], damage)
