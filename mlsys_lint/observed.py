@@ -55,17 +55,12 @@ def _failure(error: BaseException) -> list[Any]:
 def read_bytes(path: PathLike, limit: int | None = None) -> bytes:
     """A file's bytes (as `Path.read_bytes`); with `limit`, a larger file raises `TooLarge`
     without being read."""
-    try:
-        if limit is not None:
-            size = os.stat(path).st_size
-            if size > limit:
-                _note("read", (str(path), str(limit)), ["large", size])
-                raise TooLarge(size)
-        data = Path(path).read_bytes()
-    except (OSError, ValueError) as error:
-        _note("read", (str(path), str(limit)), _failure(error))
-        raise
-    _note("read", (str(path), str(limit)), _digest(data))
+    data, answer = _read(str(path), limit)
+    _note("read", (str(path), str(limit)), answer)
+    if isinstance(data, BaseException):
+        raise data
+    if data is None:
+        raise TooLarge(answer[1])
     return data
 
 
@@ -124,13 +119,10 @@ def size(path: PathLike) -> int:
 
 def scandir(folder: PathLike) -> list[os.DirEntry[str]]:
     """The entries of `folder`, sorted by name (raises `OSError`)."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-    except (OSError, ValueError) as error:
-        _note("scandir", (str(folder),), _failure(error))
-        raise
-    _note("scandir", (str(folder),), [[entry.name, _kind(entry)] for entry in entries])
+    entries, answer = _scandir(str(folder))
+    _note("scandir", (str(folder),), answer)
+    if isinstance(entries, BaseException):
+        raise entries
     return entries
 
 
@@ -183,27 +175,32 @@ def _kind(entry: os.DirEntry[str]) -> str:
         return "?"
 
 
-def _read_answer(path: str, limit: str) -> Any:
+def _read(path: str, limit: int | None) -> tuple[bytes | BaseException | None, Any]:
+    """A file's bytes (None: larger than `limit`, not read; an exception: why it cannot be
+    read) and the answer noted for them."""
     try:
-        if limit != "None":
+        if limit is not None:
             found = os.stat(path).st_size
-            if found > int(limit):
-                return ["large", found]
-        return _digest(Path(path).read_bytes())
+            if found > limit:
+                return None, ["large", found]
+        data = Path(path).read_bytes()
     except (OSError, ValueError) as error:
-        return _failure(error)
+        return error, _failure(error)
+    return data, _digest(data)
 
 
-def _scandir_answer(folder: str) -> Any:
+def _scandir(folder: str) -> tuple[list[os.DirEntry[str]] | BaseException, Any]:
+    """A folder's entries sorted by name (an exception: why it cannot be listed) and the answer noted for them."""
     try:
         with os.scandir(folder) as listing:
-            return [[entry.name, _kind(entry)] for entry in sorted(listing, key=lambda entry: entry.name)]
+            entries = sorted(listing, key=lambda entry: entry.name)
     except (OSError, ValueError) as error:
-        return _failure(error)
+        return error, _failure(error)
+    return entries, [[entry.name, _kind(entry)] for entry in entries]
 
 
 _ANSWERS: dict[str, Callable[..., Any]] = {
-    "read": _read_answer,
+    "read": lambda path, limit: _read(path, None if limit == "None" else int(limit))[1],
     "exists": os.path.exists,
     "isfile": os.path.isfile,
     "isdir": os.path.isdir,
@@ -211,7 +208,7 @@ _ANSWERS: dict[str, Callable[..., Any]] = {
     "realpath": os.path.realpath,
     "stat_errno": _stat_errno,
     "size": _size,
-    "scandir": _scandir_answer,
+    "scandir": lambda folder: _scandir(folder)[1],
     "glob": lambda base, pattern: [str(path) for path in sorted(Path(base).glob(pattern))],
     "environ": lambda name: os.environ.get(name, ""),
 }
