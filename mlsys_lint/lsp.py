@@ -14,6 +14,7 @@ conversions below go through each line's text.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -27,6 +28,8 @@ from mlsys_lint.workspace import RenameRefused, Workspace
 
 DEBOUNCE_SECONDS = 0.05
 """How long typing must pause before the book is checked again."""
+COLLECT_AFTER_SECONDS = 1.0
+"""How long the editor must be quiet before the server collects its garbage."""
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
              Severity.INFO: lsp.DiagnosticSeverity.Information}
 _SYMBOL_KINDS = {"fig": lsp.SymbolKind.Object, "tbl": lsp.SymbolKind.Struct, "lst": lsp.SymbolKind.Function,
@@ -49,6 +52,7 @@ class MlsysLanguageServer(LanguageServer):
         self.book: Workspace | None = None
         self.published: set[str] = set()
         self.pending: asyncio.TimerHandle | None = None
+        self.collection: asyncio.TimerHandle | None = None
 
     def line(self, path: str, line: int) -> str:
         doc = self.book.document(path) if self.book is not None else None
@@ -106,12 +110,22 @@ class MlsysLanguageServer(LanguageServer):
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
                 uri=uri_of(path), diagnostics=[self.diagnostic(f) for f in findings]))
             self.published.add(path)
+        self.collect_when_idle()
 
     def schedule(self) -> None:
         loop = asyncio.get_event_loop()
-        if self.pending is not None:
-            self.pending.cancel()
+        for pending in (self.pending, self.collection):
+            if pending is not None:
+                pending.cancel()
         self.pending = loop.call_later(DEBOUNCE_SECONDS, self.refresh)
+
+    def collect_when_idle(self) -> None:
+        """Collect the garbage of the checks so far once the editor has been quiet for a while
+        (a refresh pauses the collector, `mlsys_lint.collector`; a full pass over a book's heap
+        would otherwise delay the next edit's diagnostics)."""
+        if self.collection is not None:
+            self.collection.cancel()
+        self.collection = asyncio.get_event_loop().call_later(COLLECT_AFTER_SECONDS, gc.collect)
 
 
 server = MlsysLanguageServer()

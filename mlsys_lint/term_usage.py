@@ -13,13 +13,13 @@ nor define terms.  `TermUsage.spelling` tells how the book writes each term, and
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mlsys_lint import collector
 from mlsys_lint.file_facts import per_file
 from mlsys_lint.glossary import Entry, normalize_term
 from mlsys_lint.term_matcher import TermMatch, TermMatcher
@@ -253,15 +253,8 @@ def term_usage(project: "Project") -> TermUsage:
     glossary = project_glossary(project)
     if cached is not None and cached.glossary is glossary:
         return cached
-    # Hundreds of thousands of small objects: the cyclic garbage collector would rescan the
-    # whole model again and again (they hold no cycles worth collecting meanwhile).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():  # hundreds of thousands of small objects
         usage = _compute(project, glossary)
-    finally:
-        if enabled:
-            gc.enable()
     project.term_index = usage
     return usage
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlsys_lint import collector
 from mlsys_lint.config import Settings
 from mlsys_lint.engine import Engine
 from mlsys_lint.model import Diagnostic, Fix, Span
@@ -76,16 +77,20 @@ class Workspace:
             self.engine.overlays[path] = text
 
     def refresh(self) -> set[str]:
-        """Read the project again and run the rules; the paths whose findings changed."""
+        """Read the project again and run the rules; the paths whose findings changed.
+
+        The garbage collector is paused meanwhile (`mlsys_lint.collector`): the caller collects
+        when it has answered."""
         engine = self.engine
         engine.read_ahead.clear()
         engine.parsed.clear()
-        projects = engine.projects([self.root])
-        self.project = projects[0] if projects else None
         found: dict[str, list[Diagnostic]] = {}
-        if self.project is not None:
-            for diagnostic in engine.check(self.project):
-                found.setdefault(diagnostic.span.path, []).append(diagnostic)
+        with collector.paused():
+            projects = engine.projects([self.root])
+            self.project = projects[0] if projects else None
+            if self.project is not None:
+                for diagnostic in engine.check(self.project):
+                    found.setdefault(diagnostic.span.path, []).append(diagnostic)
         changed = {path for path in set(found) | set(self.findings) if found.get(path) != self.findings.get(path)}
         self.findings = found
         return changed

@@ -120,16 +120,17 @@ class Namespace:
     """Ids that a Markdown link points at (``[text](#fig-x)``, ``[text](ch2.qmd#fig-x)``)."""
     generated: dict[str, Definition] = field(default_factory=dict)
     _by_target: dict[str, list[CrossRef]] | None = None
-    _by_prefix: dict[str, list[str]] | None = None
+    _by_prefix: dict[str, tuple[str, ...]] | None = None
     _by_lower: dict[str, str] | None = None
 
-    def labels_with_prefix(self, prefix: str) -> list[str]:
+    def labels_with_prefix(self, prefix: str) -> tuple[str, ...]:
         """Defined labels whose type prefix is `prefix` (lower-cased), for suggestions."""
         if self._by_prefix is None:
-            self._by_prefix = {}
+            grouped: dict[str, list[str]] = {}
             for ident in self.definitions:
-                self._by_prefix.setdefault(ident.split("-", 1)[0].lower(), []).append(ident)
-        return self._by_prefix.get(prefix, [])
+                grouped.setdefault(ident.split("-", 1)[0].lower(), []).append(ident)
+            self._by_prefix = {name: tuple(idents) for name, idents in grouped.items()}
+        return self._by_prefix.get(prefix, ())
 
     def label_ignoring_case(self, key: str) -> str | None:
         """The defined label equal to `key` but for letter case."""

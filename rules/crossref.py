@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from functools import lru_cache
+from functools import cache, lru_cache, partial
 import re
 from typing import Any, Iterator
 
@@ -88,16 +88,17 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
     elsewhere = _definitions_by_page(project)
     for space in namespaces(project):
         cross_page: dict[str, list[CrossRef]] = {}
+        suggest = cache(partial(_suggestion, space))  # a missing label is often referred to many times
         for ref in space.references:
             definitions = space.lookup(ref.key)
             if not definitions:
                 if ref.reference.key in bib:
                     continue
-                if space.kind == "page" and ref.key in elsewhere and _suggestion(space, ref.key) is None:
+                if space.kind == "page" and ref.key in elsewhere and suggest(ref.key) is None:
                     cross_page.setdefault(ref.type, []).append(ref)
                     continue
                 if project.is_target(ref.span.path):  # the suggestion costs; other files are not reported
-                    yield Violation(ref.span, _unresolved_message(space, ref), subject=ref.key)
+                    yield Violation(ref.span, _unresolved_message(space, ref, suggest(ref.key)), subject=ref.key)
                 continue
             missing = _formats_without(ref.reference.condition, definitions, output_formats(project, ref.unit))
             if missing:
@@ -108,9 +109,8 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
             yield Violation(refs[0].span, _cross_page_message(project, kind, refs, elsewhere), subject=refs[0].key)
 
 
-def _unresolved_message(space: Namespace, ref: CrossRef) -> str:
+def _unresolved_message(space: Namespace, ref: CrossRef, suggestion: str | None) -> str:
     message = f"`@{ref.reference.key}` does not resolve: no label `{ref.key}` in {space.describe()}"
-    suggestion = _suggestion(space, ref.key)
     return f"{message} (did you mean @{suggestion}?)" if suggestion else message
 
 
@@ -163,7 +163,7 @@ def _suggestion(space: Namespace, key: str) -> str | None:
     head = re.split(r"[.:]", key, maxsplit=1)[0]
     if head != key and space.lookup(head):
         return head
-    return _close_spelling(key, tuple(space.labels_with_prefix(key.split("-", 1)[0].lower())))
+    return _close_spelling(key, space.labels_with_prefix(key.split("-", 1)[0].lower()))
 
 
 def _profiles(*conditions: Condition) -> set[str]:
