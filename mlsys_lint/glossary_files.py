@@ -17,7 +17,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from mlsys_lint import observed
 from mlsys_lint.inputs import walk
@@ -66,6 +66,52 @@ def parse_glossary(text: str, path: str = "<glossary>") -> list[Entry]:
         else:
             return _parse_json(text, path)
     return _parse_yaml(text, path)
+
+
+# ---- kept between runs --------------------------------------------------------------
+
+ENTRIES_FORMAT = "1"
+"""The shape of `entries_as_data`; change it when that shape or what a parser makes changes."""
+
+
+def entries_as_data(entries: list[Entry]) -> list[list]:
+    """`entries` as plain data, for the run's cache (`entries_from_data` reads it back)."""
+    return [[e.term, [[d.text, d.path, d.line] for d in e.definitions], e.aliases, e.variants, e.expansion,
+             e.case_sensitive, e.see_also, [[s.path, s.line] for s in e.sources], e.preserves_case, e.acronym,
+             e.more_expansions, e.short, e.written] for e in entries]
+
+
+def entries_from_data(data: Any) -> list[Entry] | None:
+    """The entries `entries_as_data` described, exactly as the parser made them, or None when
+    `data` is not of that shape."""
+    if not isinstance(data, list) or not all(_entry_row(row) for row in data):
+        return None
+    entries = []
+    for (term, definitions, aliases, variants, expansion, case_sensitive, see_also, sources, preserves_case,
+         acronym, more_expansions, short, written) in data:
+        entry = object.__new__(Entry)  # the fields as parsed: `Entry.__post_init__` has already run on them
+        entry.__dict__.update(
+            term=term, definitions=[Definition(*d) for d in definitions], aliases=aliases, variants=variants,
+            expansion=expansion, case_sensitive=case_sensitive, see_also=see_also,
+            sources=[Location(*s) for s in sources], preserves_case=preserves_case, acronym=acronym,
+            more_expansions=more_expansions, short=short, written=written)
+        entries.append(entry)
+    return entries
+
+
+def _entry_row(row: Any) -> bool:
+    def texts(value: Any) -> bool:
+        return type(value) is list and all(type(item) is str for item in value)
+
+    def places(value: Any, width: int) -> bool:
+        return type(value) is list and all(
+            type(item) is list and len(item) == width and all(type(part) is str for part in item[:-1])
+            and type(item[-1]) is int for item in value)
+
+    return (type(row) is list and len(row) == 13 and type(row[0]) is str and places(row[1], 3)
+            and texts(row[2]) and texts(row[3]) and type(row[4]) in (str, type(None)) and type(row[5]) is bool
+            and texts(row[6]) and places(row[7], 2) and type(row[8]) is bool and type(row[9]) in (bool, type(None))
+            and texts(row[10]) and type(row[11]) in (str, type(None)) and type(row[12]) is str)
 
 
 # ---- JSON ----------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def _failure(error: BaseException) -> list[Any]:
 def read_bytes(path: PathLike, limit: int | None = None) -> bytes:
     """A file's bytes (as `Path.read_bytes`); with `limit`, a larger file raises `TooLarge`
     without being read."""
-    data, answer = _read(str(path), limit)
+    data, answer = _read(str(path), limit, answered=bool(_journals))
     _note("read", (str(path), str(limit)), answer)
     if isinstance(data, BaseException):
         raise data
@@ -175,9 +175,10 @@ def _kind(entry: os.DirEntry[str]) -> str:
         return "?"
 
 
-def _read(path: str, limit: int | None) -> tuple[bytes | BaseException | None, Any]:
+def _read(path: str, limit: int | None, answered: bool = True) -> tuple[bytes | BaseException | None, Any]:
     """A file's bytes (None: larger than `limit`, not read; an exception: why it cannot be
-    read) and the answer noted for them."""
+    read) and the answer noted for them (the digest only if `answered`: no journal is
+    being written)."""
     try:
         if limit is not None:
             found = os.stat(path).st_size
@@ -186,7 +187,7 @@ def _read(path: str, limit: int | None) -> tuple[bytes | BaseException | None, A
         data = Path(path).read_bytes()
     except (OSError, ValueError) as error:
         return error, _failure(error)
-    return data, _digest(data)
+    return data, _digest(data) if answered else None
 
 
 def _scandir(folder: str) -> tuple[list[os.DirEntry[str]] | BaseException, Any]:

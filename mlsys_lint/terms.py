@@ -28,7 +28,16 @@ from typing import TYPE_CHECKING, Iterable
 
 from mlsys_lint import observed
 from mlsys_lint.glossary import Entry, Glossary, GlossaryError, normalize_definition
-from mlsys_lint.glossary_files import autodetect_sources, is_volume_glossary, load_file, parse_glossary, read_glossary_text
+from mlsys_lint.glossary_files import (
+    ENTRIES_FORMAT,
+    autodetect_sources,
+    entries_as_data,
+    entries_from_data,
+    is_volume_glossary,
+    load_file,
+    parse_glossary,
+    read_glossary_text,
+)
 from mlsys_lint.model import Source, Span
 from mlsys_lint.project import glob_to_regex
 
@@ -130,7 +139,7 @@ def load_project_glossary(project: "Project", settings: "Settings") -> ProjectGl
             chapter_files.append(key)
             continue
         text = read_glossary_text(path)
-        data[key] = parse_glossary(text, key)
+        data[key] = _parsed(project, text, key)
         files[key] = Source(key, text.replace("\r\n", "\n").replace("\r", "\n"))
     # Glossary chapters among the rendered files: sources when nothing is configured,
     # and in any case candidates for a page generated from the data files.
@@ -174,6 +183,26 @@ def load_project_glossary(project: "Project", settings: "Settings") -> ProjectGl
             glossary.chapter_of[path] = chapter
     _quarto_glossary(project, glossary, data)
     return glossary
+
+
+def _parsed(project: "Project", text: str, path: str) -> list[Entry]:
+    """`parse_glossary`, or the entries it gave for this very text in an earlier run (kept in
+    the run's cache, checked on load like any data read back)."""
+    cache = project.cache
+    if cache is None:
+        return parse_glossary(text, path)
+    kept = cache.load_fact(path, text, _ENTRIES_FACT, ENTRIES_FORMAT)
+    if kept is not None:
+        entries = entries_from_data(kept)
+        if entries is not None:
+            return entries
+        cache.reject()
+    entries = parse_glossary(text, path)
+    cache.store_fact(path, text, _ENTRIES_FACT, ENTRIES_FORMAT, entries_as_data(entries))
+    return entries
+
+
+_ENTRIES_FACT = "glossary-entries"
 
 
 def _generated_files(root: Path, globs: list[str] | None, paths: list[str]) -> dict[str, str]:

@@ -28,6 +28,7 @@ from mlsys_lint.cli import main
 from mlsys_lint.document import Document, parse
 from mlsys_lint import run_cache
 from mlsys_lint.files import TEMP_SUFFIX
+from mlsys_lint.glossary_files import entries_as_data, parse_glossary
 from mlsys_lint.reading import decode
 from mlsys_lint.serialize import InvalidData, document_from_data, document_to_data
 
@@ -593,3 +594,13 @@ def test_damaged_hard_coded_number_facts_are_rejected(tmp_path: Path, monkeypatc
     """XR004's numbers typed by hand are kept per file and checked like any data read back."""
     root = book(tmp_path, {"a.qmd": "# A {#sec-a}\n\n![Cap](a.png){#fig-a}\n\nAs Figure 1.1 shows, @fig-a.\n"})
     _damaged_fact_is_rejected(root, monkeypatch, "hard-coded", [[40, 50, "fig"]], damage)
+
+
+@pytest.mark.parametrize("damage", [["not", "entries"], [[1] * 13]])
+def test_damaged_glossary_entries_are_rejected(tmp_path: Path, monkeypatch, damage) -> None:
+    """A glossary file's parsed entries are kept per file and checked like any data read back."""
+    glossary = json.dumps({"terms": [{"term": "hadoop distributed file system (hdfs)", "definition": "d"}]})
+    root = book(tmp_path, {"a.qmd": "We store logs in HDFS.\n\nThe logs come from Apache Hadoop, which the team runs.\n"},
+                extra={"a_glossary.json": glossary})
+    kept = entries_as_data(parse_glossary(glossary, str(root / "a_glossary.json")))
+    _damaged_fact_is_rejected(root, monkeypatch, "Hadoop distributed file system (HDFS)", kept, damage)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import orjson
 import pytest
 
 from lintkit import CORPORA
 from mlsys_lint.glossary import Definition, Entry, Glossary, GlossaryError, Location, normalize_definition, normalize_term
-from mlsys_lint.glossary_files import autodetect_sources, load_file, load_sources, parse_glossary
+from mlsys_lint.glossary_files import (
+    autodetect_sources,
+    entries_as_data,
+    entries_from_data,
+    load_file,
+    load_sources,
+    parse_glossary,
+)
 from mlsys_lint.term_matcher import TermMatch, TermMatcher
 
 DATA = Path(__file__).parent / "data" / "glossary"
@@ -857,3 +865,38 @@ def test_gaps_that_are_not_a_spelling_of_the_term(matcher):
 
 def test_tab_indented_continuation_line(matcher):
     assert found(matcher, "the memory\n\twall") == [(4, 16, "memory\n\twall", "canonical", "memory\n\twall")]
+
+
+@pytest.mark.parametrize("source", [DATA / "terms.yml", DATA / "chapter_glossary.json", DATA / "quarto_dupes.yml", MLSYSBOOK / "contents/core/dl_primer/dl_primer_glossary.json",
+                                    QUARTO_GLOSSARY / "glossary.yml"], ids=lambda p: p.name)
+def test_entries_kept_between_runs_come_back_exactly_as_parsed(source: Path) -> None:
+    """The run's cache keeps each glossary file's parsed entries: every field of every entry
+    (a field added to `Entry` and forgotten here fails this) survives the JSON round trip."""
+    if not source.is_file():
+        pytest.skip("real corpora not available")
+    parsed = load_file(source)
+    assert parsed
+    kept = entries_from_data(orjson.loads(orjson.dumps(entries_as_data(parsed))))
+    assert [vars(entry) for entry in kept] == [vars(entry) for entry in parsed]
+    assert all(type(entry) is Entry for entry in kept)
+
+
+@pytest.mark.parametrize("damage", [{"terms": []}, [["gpu"]], [[1] * 13],
+                                    [["gpu", [["d", "g.json", "1"]], [], [], None, False, [], [], False, None, [], None, ""]],
+                                    [["gpu", [], [], [], None, "no", [], [], False, None, [], None, ""]]])
+def test_damaged_entries_are_not_read_back(damage) -> None:
+    assert entries_from_data(damage) is None
+
+
+def test_every_entry_field_survives_the_round_trip() -> None:
+    text = ("terms:\n"
+            "  - term: MAC\n    definition: An operation or an address.\n"
+            "    expansion: [multiply-accumulate, media access control]\n    acronym: true\n"
+            "  - term: graphics processing unit (GPU)\n    definition: A processor.\n    aliases: [graphics card]\n"
+            "    variants: [graphic processing unit]\n    see-also: [TPU]\n"
+            "  - term: TensorFlow\n    definition: A framework.\n    case-sensitive: true\n")
+    parsed = parse_glossary(text, "terms.yml")
+    kept = entries_from_data(orjson.loads(orjson.dumps(entries_as_data(parsed))))
+    assert [vars(entry) for entry in kept] == [vars(entry) for entry in parsed]
+    fields = {name for entry in parsed for name, value in vars(entry).items() if value not in (None, [], False, "")}
+    assert fields == set(vars(parsed[0]))  # every field is set somewhere above
