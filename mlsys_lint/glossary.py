@@ -111,6 +111,15 @@ class Entry:
                 self.aliases = unique_terms([short, *self.aliases])
 
     @classmethod
+    def as_parsed(cls, **fields) -> "Entry":
+        """An entry from fields that `__post_init__` has already read (a parsed entry kept
+        in the run's cache): every field, taken as it is."""
+        entry = object.__new__(cls)
+        for name, value in fields.items():
+            setattr(entry, name, value)
+        return entry
+
+    @classmethod
     def make(
         cls,
         term: str,

@@ -89,13 +89,11 @@ def entries_from_data(data: Any) -> list[Entry] | None:
     entries = []
     for (term, definitions, aliases, variants, expansion, case_sensitive, see_also, sources, preserves_case,
          acronym, more_expansions, short, written) in data:
-        entry = object.__new__(Entry)  # the fields as parsed: `Entry.__post_init__` has already run on them
-        entry.__dict__.update(
+        entries.append(Entry.as_parsed(
             term=term, definitions=[Definition(*d) for d in definitions], aliases=aliases, variants=variants,
             expansion=expansion, case_sensitive=case_sensitive, see_also=see_also,
             sources=[Location(*s) for s in sources], preserves_case=preserves_case, acronym=acronym,
-            more_expansions=more_expansions, short=short, written=written)
-        entries.append(entry)
+            more_expansions=more_expansions, short=short, written=written))
     return entries
 
 
