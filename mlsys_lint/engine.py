@@ -23,6 +23,7 @@ from mlsys_lint.plugin import Rule
 from mlsys_lint.project import (
     Project,
     ProjectIssue,
+    Unit,
     build_project,
     glob_to_regex,
 )
@@ -207,6 +208,9 @@ class Engine:
         project.issues.extend(unreadable)
         project.cache = self.cache
         project.memo = self.memo
+        if self.memo is not None:
+            project.units = [_kept_unit(project, unit) for unit in project.units]
+            project.loose_units = [_kept_unit(project, unit) for unit in project.loose_units]
         self.provide_facts(project)
         return project
 
@@ -353,6 +357,15 @@ class Engine:
             return True
         rule = self.rules.get(code)
         return any(code.startswith(c.upper()) or (rule is not None and c == rule.name) for c in codes)
+
+
+def _kept_unit(project: Project, unit: Unit) -> Unit:
+    """The unit object of the last build when it stands at the same place with the very same
+    documents, so that what a long-lived engine keeps per unit (`Project.remember`) stays
+    valid and points at the project's own units."""
+    key = ("unit", unit.path, unit.index, unit.appendix, unit.part, unit.chapter,
+           tuple(prefix for prefix, _ in unit.included))
+    return project.remember(key, tuple(unit.documents), lambda: unit)
 
 
 def _parse_data(item: tuple[str, bytes]) -> bytes | None:

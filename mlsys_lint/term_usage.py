@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mlsys_lint import collector
@@ -47,10 +48,11 @@ class Occurrence:
     match: TermMatch
     bold: bool = False
     in_glossary: bool = False
+    entry: Entry = field(init=False)
+    """The glossary entry matched (`match.entry`, kept at hand: rules ask for it constantly)."""
 
-    @property
-    def entry(self) -> Entry:
-        return self.match.entry
+    def __post_init__(self) -> None:
+        self.entry = self.match.entry
 
     @property
     def start(self) -> int:
@@ -278,16 +280,13 @@ def _doc_resolver(unit: "Unit"):
 
 def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
     usage = TermUsage(glossary)
-    for unit in project.all_units:
+    for unit in project.all_units:  # in reading order; each unit's findings are sorted
         if unit.path in glossary.generated:
             continue
-        key = ("term-usage", unit.path, unit.index, tuple(prefix for prefix, _ in unit.included))
-        occurrences, refs = project.remember(key, (glossary, *unit.documents),
-                                             lambda: _unit_usage(project, glossary, unit))
+        occurrences, refs = project.remember(("term-usage", unit.path, unit.index), (glossary, unit),
+                                             partial(_unit_usage, project, glossary, unit))
         usage.occurrences.extend(occurrences)
         usage.refs.extend(refs)
-    usage.occurrences.sort(key=lambda o: o.key)
-    usage.refs.sort(key=lambda r: r.key)
     for occurrence in usage.occurrences:
         usage.by_entry.setdefault(id(occurrence.entry), []).append(occurrence)
     return usage
@@ -295,7 +294,8 @@ def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
 
 def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> tuple[list[Occurrence],
                                                                                       list[GlossaryRef]]:
-    """The terms and glossary references of one rendered file (its includes where they stand)."""
+    """The terms and glossary references of one rendered file (its includes where they
+    stand), each in reading order."""
     chapters = set(glossary.chapters)
     generated = glossary.generated
     matcher = glossary.matcher() if glossary else None
@@ -344,6 +344,8 @@ def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> 
             ref = _anchor_ref(key, unit, doc, link, glossary, chapters)
             if ref is not None and doc.path not in generated:
                 refs.append(ref)
+    occurrences.sort(key=lambda o: o.key)
+    refs.sort(key=lambda r: r.key)
     return occurrences, refs
 
 

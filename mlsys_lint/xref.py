@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -196,7 +197,18 @@ def _build(project: "Project", units: list["Unit"]) -> Namespace:
     space = Namespace(units, kind)
     types = project.crossref_types
     for unit in units:
-        _index_unit(project, space, unit, types)
+        part = project.remember(("crossref-index", unit.path, unit.index, types), (unit,),
+                                partial(_unit_index, project, unit, types))
+        for definition in part.definitions:
+            space.definitions.setdefault(definition.id, []).append(definition)
+        for ident, definition in part.generated:
+            space.generated.setdefault(ident, definition)
+        for label in part.other_ids:
+            space.other_ids.setdefault(label.id, []).append(label)
+        space.references.extend(part.references)
+        space.citations.extend(part.citations)
+        space.floats.extend(part.floats)
+        space.linked.update(part.linked)
     for defs in space.definitions.values():
         defs.sort(key=lambda d: d.order)
     space.references.sort(key=lambda r: r.order)
@@ -204,36 +216,50 @@ def _build(project: "Project", units: list["Unit"]) -> Namespace:
     return space
 
 
-def _index_unit(project: "Project", space: Namespace, unit: "Unit", types: frozenset[str]) -> None:
+@dataclass
+class _UnitIndex:
+    """What one unit adds to its namespace, in its reading order (kept by a long-lived engine
+    while the unit is the same object, `Project.remember`)."""
+
+    definitions: list[Definition] = field(default_factory=list)
+    generated: list[tuple[str, Definition]] = field(default_factory=list)
+    other_ids: list[Label] = field(default_factory=list)
+    references: list[CrossRef] = field(default_factory=list)
+    citations: list[Reference] = field(default_factory=list)
+    floats: list[FloatEntry] = field(default_factory=list)
+    linked: set[str] = field(default_factory=set)
+
+
+def _unit_index(project: "Project", unit: "Unit", types: frozenset[str]) -> _UnitIndex:
+    part = _UnitIndex()
     by_float: dict[tuple[str, int], Definition] = {}
     for order, label in unit.walk("labels"):
         if label.type not in types:
-            space.other_ids.setdefault(label.id, []).append(label)
+            part.other_ids.append(label)
             continue
         doc = project.documents.get(label.source.path)
         float_ = doc.floats[label.float_index] if doc is not None and label.float_index is not None else None
         definition = Definition(label.id, label.type, label.form, label.span, label.condition, order, unit, float_)
-        space.definitions.setdefault(label.id, []).append(definition)
+        part.definitions.append(definition)
         if float_ is not None:
             by_float.setdefault((label.source.path, label.float_index), definition)
             if float_.form == "cell" and label.form == "cell":
-                space.generated.setdefault(label.id, definition)
+                part.generated.append((label.id, definition))
     for order, label in unit.walk("other_ids"):
-        space.other_ids.setdefault(label.id, []).append(label)
+        part.other_ids.append(label)
     for order, shortcode in unit.walk("shortcodes"):
         ident = _embedded_label(shortcode)
         kind = crossref_type(ident, types) if ident else None
         if kind is not None:
-            definition = Definition(ident, kind, "embed", shortcode.span, Condition(), order, unit)
-            space.definitions.setdefault(ident, []).append(definition)
+            part.definitions.append(Definition(ident, kind, "embed", shortcode.span, Condition(), order, unit))
     for doc in unit.documents:
-        space.linked.update(destination.split("#", 1)[1] for _, _, destination in doc.links if "#" in destination)
+        part.linked.update(destination.split("#", 1)[1] for _, _, destination in doc.links if "#" in destination)
     notes = {doc.path: _note_markers(doc) for doc in unit.documents}
     owners = {doc.path: _float_owners(doc) for doc in unit.documents}
     for order, ref in unit.walk("references"):
         kind = crossref_type(ref.key, types)
         if kind is None:
-            space.citations.append(ref)
+            part.citations.append(ref)
             continue
         path = ref.source.path
         offset = ref.start
@@ -241,7 +267,7 @@ def _index_unit(project: "Project", space: Namespace, unit: "Unit", types: froze
             offset = _marker_of(ref, notes.get(path, ()))
             order = (order[0], order[1], order[2][:-1] + (offset, ref.start))
         within = _within(ref, owners.get(path, {}))
-        space.references.append(CrossRef(ref, kind, order, unit, within, offset))
+        part.references.append(CrossRef(ref, kind, order, unit, within, offset))
     subtrees: dict[str, list[frozenset[str]]] = {}
     for order, float_ in unit.walk("floats"):
         definition = by_float.get((float_.source.path, float_.index))
@@ -249,7 +275,8 @@ def _index_unit(project: "Project", space: Namespace, unit: "Unit", types: froze
         if doc is not None and doc.path not in subtrees:
             subtrees[doc.path] = _subtree_labels(doc)
         labels = subtrees[doc.path][float_.index] if doc is not None else frozenset()
-        space.floats.append(FloatEntry(float_, unit, order, definition, labels))
+        part.floats.append(FloatEntry(float_, unit, order, definition, labels))
+    return part
 
 
 def _embedded_label(shortcode) -> str | None:

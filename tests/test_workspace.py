@@ -130,3 +130,44 @@ def test_a_long_lived_workspace_agrees_with_a_fresh_one_after_every_edit(tmp_pat
         assert _findings(workspace) == _fresh(root, buffers)
         seen.add(tuple(_findings(workspace)))
     assert len(seen) > 6, "the edits changed the findings"
+
+
+ORDERED = {
+    "a.qmd": "# A {#sec-a}\n\nAs @fig-b shows, a GPU helps.\n",
+    "b.qmd": "# B {#sec-b}\n\n![B](a.png){#fig-b fig-alt=\"A plot\"}\n\nA **GPU** is a processor. See @sec-a.\n",
+    "c.qmd": "# C {#sec-c}\n\nThe GPU again, and @fig-b.\n\n![C](a.png){#fig-c fig-alt=\"C\"}\n\nFigure 3.1 is @fig-c.\n",
+}
+
+
+def _config(chapters: list[str], appendices: list[str] = ()) -> str:
+    listing = "".join(f"    - {name}\n" for name in chapters)
+    extra = "  appendices:\n" + "".join(f"    - {name}\n" for name in appendices) if appendices else ""
+    return f"project:\n  type: book\nbook:\n  title: Test\n  chapters:\n{listing}{extra}"
+
+
+def test_a_change_of_the_books_structure_is_seen_by_a_long_lived_workspace(tmp_path: Path) -> None:
+    """What the workspace keeps per chapter (the chapter's place, its includes, the index of
+    its labels and terms) is renewed when the book's order, its appendices or an include
+    changes, and only then: the findings after each change are a fresh workspace's."""
+    root = book(tmp_path / "book", dict(ORDERED), extra={"a.png": "", "glossary.yml": GLOSSARY})
+    workspace = Workspace(root)
+    workspace.refresh()
+    seen = {tuple(_findings(workspace))}
+    first = {unit.path: unit for unit in workspace.project.units}
+    changes = [
+        lambda: (root / "_quarto.yml").write_text(_config(["b.qmd", "a.qmd", "c.qmd"])),
+        lambda: (root / "_quarto.yml").write_text(_config(["b.qmd", "a.qmd"], ["c.qmd"])),
+        lambda: (root / "part.qmd").write_text("![Part](a.png){#fig-part fig-alt=\"P\"}\n\nA GPU, @fig-b.\n"),
+        lambda: (root / "a.qmd").write_text(ORDERED["a.qmd"] + "\n{{< include part.qmd >}}\n\nSee @fig-part.\n"),
+        lambda: (root / "part.qmd").write_text("Nothing labelled here, @fig-part.\n"),
+        lambda: (root / "_quarto.yml").write_text(_config(["a.qmd", "b.qmd", "c.qmd"])),
+    ]
+    for change in changes:
+        change()
+        workspace.refresh()
+        assert _findings(workspace) == _fresh(root)
+        seen.add(tuple(_findings(workspace)))
+    assert len(seen) >= 4, "the changes changed the findings"
+    kept = {unit.path: unit for unit in workspace.project.units}
+    assert kept[str(root / "b.qmd")] is first[str(root / "b.qmd")]  # same place, same text: the same unit
+    assert kept[str(root / "a.qmd")] is not first[str(root / "a.qmd")]
