@@ -79,9 +79,15 @@ def load_registry(skip: frozenset[str] = frozenset()) -> Registry:
     """
     from importlib.metadata import entry_points
 
+    names: dict[int, str] = {}
+
     def distribution(entry) -> str:
         dist = getattr(entry, "dist", None)
-        return dist.name if dist is not None else "unknown distribution"
+        if dist is None:
+            return "unknown distribution"
+        if id(dist) not in names:  # each reading of `name` parses the distribution's METADATA again
+            names[id(dist)] = dist.name
+        return names[id(dist)]
 
     def order(entry) -> tuple:
         name = normalise_distribution(distribution(entry))
