@@ -582,7 +582,8 @@ def test_the_sweep_never_follows_a_link_out_of_the_cache(project: Path, cold: st
     folder = project / ".mlsys-lint-cache" / code_fingerprint()
     (folder / "ab").mkdir(exist_ok=True)
     (folder / "ab" / ("ab" + "5" * 62)).symlink_to(victim)
-    (folder / "ee").symlink_to(outside, target_is_directory=True)
+    shard = next(folder / f"{n:02x}" for n in range(256) if not (folder / f"{n:02x}").exists())
+    shard.symlink_to(outside, target_is_directory=True)  # a shard the run did not make (names are hashes)
     chapter = project / "introduction.qmd"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     run(project)
