@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
-from mlsys_lint import __version__
+from mlsys_lint import __version__, collector
 from mlsys_lint.model import Diagnostic, Fix, Severity, Span
 from mlsys_lint.workspace import RenameRefused, Workspace
 
@@ -102,14 +102,15 @@ class MlsysLanguageServer(LanguageServer):
         """Check the book again and publish what changed (and every open buffer's findings)."""
         if self.book is None:
             return
-        changed = self.book.refresh()
-        for path in sorted(changed | set(self.book.engine.overlays)):
-            findings = self.book.findings.get(path, [])
-            if not findings and path not in self.published and path not in self.book.engine.overlays:
-                continue
-            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-                uri=uri_of(path), diagnostics=[self.diagnostic(f) for f in findings]))
-            self.published.add(path)
+        with collector.paused():  # turned back on, the collector would start on this check's garbage at once
+            changed = self.book.refresh()
+            for path in sorted(changed | set(self.book.engine.overlays)):
+                findings = self.book.findings.get(path, [])
+                if not findings and path not in self.published and path not in self.book.engine.overlays:
+                    continue
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+                    uri=uri_of(path), diagnostics=[self.diagnostic(f) for f in findings]))
+                self.published.add(path)
         self.collect_when_idle()
 
     def schedule(self) -> None:
