@@ -201,6 +201,8 @@ class DocumentCache:
         """When this run began: an entry it read or wrote has a later modification time."""
         self._ready = False
         self._shards: dict[str, bool] = {}
+        self._text_digests: dict[int, tuple[str, bytes]] = {}
+        """Each file text's digest, by the text object (a run asks for several facts of a file)."""
 
     def _shard(self, name: str) -> Path | None:
         """The sub-folder of entry `name`, if it is a real directory (checked once per run)."""
@@ -264,7 +266,14 @@ class DocumentCache:
 
     def _fact_name(self, path: str, text: str, fact: str, fingerprint: str) -> str:
         head = f"{fact}\0{fingerprint}\0{path}\0".encode("utf-8", "surrogateescape")
-        return hashlib.sha256(head + text.encode("utf-8", "surrogatepass")).hexdigest()
+        return hashlib.sha256(head + self._text_digest(text)).hexdigest()
+
+    def _text_digest(self, text: str) -> bytes:
+        kept = self._text_digests.get(id(text))
+        if kept is None or kept[0] is not text:
+            kept = (text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+            self._text_digests[id(text)] = kept
+        return kept[1]
 
     def _read(self, name: str, limit: int) -> bytes | None:
         """The payload of entry `name` when it is there, ours (signed with our key) and of this

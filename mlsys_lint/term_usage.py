@@ -303,10 +303,14 @@ def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> 
     refs: list[GlossaryRef] = []
     resolve = _doc_resolver(unit)
     placed: set[tuple[int, ...]] = set()
+    done: set[tuple[int, ...]] = set()  # documents placed that call no knitr glossary()
     for key, prose in unit.walk("prose"):
         prefix = key[2][:-1]
+        if prefix in done:
+            continue
         doc = resolve(prefix)
         if doc.path in generated:
+            done.add(prefix)
             continue
         in_glossary = doc.path in chapters or unit.path in chapters
         if matcher is not None and prefix not in placed:
@@ -317,6 +321,9 @@ def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> 
                 occurrences.append(Occurrence((key[0], key[1], prefix + (m.start,)), unit, doc, where.kind, m,
                                               bold, in_glossary))
         text = doc.source.text
+        if "glossary(" not in text:
+            done.add(prefix)
+            continue
         if text.find("glossary(", prose.start, prose.end) != -1:
             for call in _R_CALL.finditer(text, prose.start, prose.end):
                 rest = call.group(3)
