@@ -280,7 +280,7 @@ def _doc_resolver(unit: "Unit"):
 
 def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
     usage = TermUsage(glossary)
-    for unit in project.all_units:  # in reading order; each unit's findings are sorted
+    for unit in project.all_units:  # in reading order, and each unit's occurrences and references are sorted
         if unit.path in glossary.generated:
             continue
         occurrences, refs = project.remember(("term-usage", unit.path, unit.index), (glossary, unit),
