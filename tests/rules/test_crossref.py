@@ -39,6 +39,15 @@ def test_xr001_typo_names_the_closest_label(tmp_path):
                               "(did you mean @fig-roofline?)"]
 
 
+def test_xr001_every_reference_to_one_missing_label_is_reported_with_the_suggestion(tmp_path):
+    """A suggestion is looked for once per missing label and namespace, and given to each reference."""
+    root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\nAs @fig-rooflin shows.\n",
+                           "two.qmd": "# Two\n\n@fig-rooflin again, and @fig-nothing-close.\n\nOnce more @fig-rooflin.\n"})
+    assert xr(root) == [("XR001", "index.qmd", 5, 4), ("XR001", "two.qmd", 3, 1), ("XR001", "two.qmd", 3, 25),
+                        ("XR001", "two.qmd", 5, 11)]
+    assert [m.endswith("(did you mean @fig-roofline?)") for m in messages(root)] == [True, True, False, True]
+
+
 def test_xr001_capitalised_first_letter_resolves_but_all_caps_prefix_does_not(tmp_path):
     root = book(tmp_path, {"index.qmd": f"# T\n\n{FIG}\n@Fig-roofline shows it. So does @FIG-roofline.\n"})
     assert xr(root) == [("XR001", "index.qmd", 5, 33)]
