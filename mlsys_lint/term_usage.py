@@ -139,6 +139,8 @@ class TermUsage:
     occurrences: list[Occurrence] = field(default_factory=list)
     refs: list[GlossaryRef] = field(default_factory=list)
     by_entry: dict[int, list[Occurrence]] = field(default_factory=dict)
+    written_as_variant: set[int] = field(default_factory=set)
+    """Entries (by `id`) some occurrence writes as a variant."""
     _spellings: dict[int, Spelling] = field(default_factory=dict)
     _known: set[str] | None = None
 
@@ -155,7 +157,7 @@ class TermUsage:
 
     def dominant_spelling(self, entry: Entry) -> tuple[str, int] | None:
         """`Spelling.dominant` of `entry`; None at once for a term never written as a variant."""
-        if not any(o.match.kind == "variant" for o in self.uses(entry)):
+        if id(entry) not in self.written_as_variant:
             return None
         return self.spelling(entry).dominant()
 
@@ -287,8 +289,12 @@ def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
                                              partial(_unit_usage, project, glossary, unit))
         usage.occurrences.extend(occurrences)
         usage.refs.extend(refs)
+    by_entry, variants = usage.by_entry, usage.written_as_variant
     for occurrence in usage.occurrences:
-        usage.by_entry.setdefault(id(occurrence.entry), []).append(occurrence)
+        key = id(occurrence.entry)
+        by_entry.setdefault(key, []).append(occurrence)
+        if occurrence.match.kind == "variant":
+            variants.add(key)
     return usage
 
 
