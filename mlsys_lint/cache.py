@@ -187,12 +187,15 @@ class DocumentCache:
     counted for ``--verbose``.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, read_only: bool = False) -> None:
         self.root = folder
         self.folder = folder / code_fingerprint()
         self.key = secret_key()
         self.usable = self.key is not None and (not os.path.lexists(folder) or _real_directory(folder))
         """False without a key, or when the folder is a symbolic link (one a repository may plant)."""
+        self.read_only = read_only
+        """Entries are read (and marked used), never written: the language server reads what
+        the command line wrote, and does not write a version of a chapter per edit."""
         self.hits = 0
         self.misses = 0
         self.rejected = 0
@@ -258,6 +261,8 @@ class DocumentCache:
 
     def store_fact(self, path: str, text: str, fact: str, fingerprint: str, data: Any) -> None:
         """Keep `data` (plain JSON data) as `fact` of the file `path` holding `text`."""
+        if self.read_only:
+            return
         try:
             payload = orjson.dumps(data)
         except (orjson.JSONEncodeError, TypeError):
@@ -294,6 +299,8 @@ class DocumentCache:
 
     def store(self, path: str, data: bytes, document: Document) -> None:
         """Keep `document` (parsed from `data`) for the next run; a failure only loses the entry."""
+        if self.read_only:
+            return
         payload = encode_document(document)
         if payload is not None:
             self.store_encoded(path, data, payload)
@@ -303,7 +310,7 @@ class DocumentCache:
         self._write(self._name(path, data), payload)
 
     def _write(self, name: str, payload: bytes) -> None:
-        if not self.usable or not self.prepare():
+        if self.read_only or not self.usable or not self.prepare():
             return
         try:
             (self.folder / name[:2]).mkdir(exist_ok=True)

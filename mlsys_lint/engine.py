@@ -86,6 +86,8 @@ class Engine:
         self.base = base or Path.cwd()
         self.stdin = stdin
         self.use_cache = use_cache
+        self.cache_read_only = False
+        """With `use_cache`, read the cache but never write it (a long-lived engine's edits)."""
         self.cache_dir = cache_dir
         self.jobs = jobs
         self.read_ahead: dict[str, bytes] = {}
@@ -116,17 +118,23 @@ class Engine:
         total = 0
         self._documents = (0, len(paths))
         for path in paths:
+            key = str(path)
+            if key in self.overlays:  # an editor's buffer stands for the file
+                continue
             try:
                 data = read_bytes(path)
             except UnreadableFile:
                 continue
+            if self._kept(key, data) is not None:
+                self.read_ahead[key] = data  # `load_document` finds the kept document by its bytes
+                continue
             if self.cache is not None:
-                cached = self.cache.load(str(path), data)
+                cached = self.cache.load(key, data)
                 if cached is not None:
-                    self.parsed[str(path)] = cached
+                    self.parsed[key] = self._keep(key, data, cached)
                     continue
-            self.read_ahead[str(path)] = data
-            todo.append((str(path), data))
+            self.read_ahead[key] = data
+            todo.append((key, data))
             total += len(data)
         jobs = self.jobs or (min(os.cpu_count() or 1, 4) if total >= PARALLEL_BYTES else 1)
         if jobs < 2 or len(todo) < 2:
@@ -140,7 +148,17 @@ class Engine:
                     continue
                 if self.cache is not None:
                     self.cache.store_encoded(path, data, payload)
-                self.parsed[path] = decode_document(payload, path, data)
+                self.parsed[path] = self._keep(path, data, decode_document(payload, path, data))
+
+    def _kept(self, key: str, data: bytes) -> Document | None:
+        """The document a long-lived engine made from these very bytes before (`known`)."""
+        seen = self.known.get(key) if self.known is not None else None
+        return seen[1] if seen is not None and seen[0] == data else None
+
+    def _keep(self, key: str, data: bytes, document: Document) -> Document:
+        if self.known is not None:
+            self.known[key] = (data, document)
+        return document
 
     def load_document(self, path: Path, unreadable: list[ProjectIssue]) -> Document | None:
         """Read and parse one file (or take it from the cache); unreadable → an `unreadable` issue."""
@@ -160,16 +178,14 @@ class Engine:
                 data, asked = self.overlays[key].encode("utf-8", "surrogatepass"), True
             elif data is None:
                 data = read_bytes(path)
-            seen = self.known.get(key) if self.known is not None else None
-            if seen is not None and seen[0] == data:
-                return seen[1]
+            seen = self._kept(key, data)
+            if seen is not None:
+                return seen
             if self.cache is not None and not asked:
                 cached = self.cache.load(key, data)
                 if cached is not None:
-                    return cached
-            document = parse(decode(data, key))
-            if self.known is not None:
-                self.known[key] = (data, document)
+                    return self._keep(key, data, cached)
+            document = self._keep(key, data, parse(decode(data, key)))
         except UnreadableFile as reason:
             unreadable.append(ProjectIssue("unreadable", f"cannot read file: {reason}", Span(key, 1, 1, 1, 1)))
             return None
@@ -183,7 +199,7 @@ class Engine:
 
     def build(self, plan: Plan) -> Project:
         unreadable: list[ProjectIssue] = []
-        self.cache = DocumentCache(self.cache_folder(plan.root)) if self.use_cache else None
+        self.cache = DocumentCache(self.cache_folder(plan.root), self.cache_read_only) if self.use_cache else None
         if self.cache is not None:
             self.caches.append(self.cache)
         project = build_project(

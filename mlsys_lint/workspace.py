@@ -7,7 +7,9 @@ runs the rules and says which files' findings changed, so that an edit in one ch
 republishes the chapters it breaks or mends.  The queries answer in the model's terms
 (files and character offsets): what stands at an offset, where a label is defined and
 referred to, what a glossary term means, which labels and footnote ids can be completed,
-and the edits that rename a label across the book.
+and the edits that rename a label across the book.  The parse cache the command line
+writes is read, never written: a book checked before opens with its documents and per-file
+facts taken from there, and an edit does not leave a version of its chapter on disk.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class Workspace:
         self.root = root.absolute()
         self.settings = settings or resolve_settings([self.root], None)
         self.rules = select_rules(load_registry(skipped_plugins(self.settings)).rules, self.settings)
-        self.engine = Engine(self.settings, self.rules, base=self.root, jobs=1)
+        self.engine = Engine(self.settings, self.rules, base=self.root, jobs=1, use_cache=True)
+        self.engine.cache_read_only = True  # documents and facts the command line kept: a fast first check
         self.engine.known = {}
         self.engine.kept_facts = {}
         self.engine.memo = {}
@@ -84,6 +87,7 @@ class Workspace:
         engine = self.engine
         engine.read_ahead.clear()
         engine.parsed.clear()
+        engine.caches.clear()  # this refresh's cache only (each holds the digests of the texts it hashed)
         found: dict[str, list[Diagnostic]] = {}
         with collector.paused():
             projects = engine.projects([self.root])

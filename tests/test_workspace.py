@@ -6,6 +6,7 @@ a workspace built afresh, and says whether the glossary was gathered again.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,40 @@ def test_a_change_of_the_books_structure_is_seen_by_a_long_lived_workspace(tmp_p
     kept = {unit.path: unit for unit in workspace.project.units}
     assert kept[str(root / "b.qmd")] is first[str(root / "b.qmd")]  # same place, same text: the same unit
     assert kept[str(root / "a.qmd")] is not first[str(root / "a.qmd")]
+
+
+def _folder_contents(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_the_workspace_reads_the_cache_the_command_line_wrote_and_never_writes_it(tmp_path: Path, monkeypatch) -> None:
+    """A book checked before opens from the parse cache (documents and per-file facts); an
+    edit leaves no entry behind; the findings are those of a workspace that reads no cache."""
+    from mlsys_lint import cache as cache_module
+    from mlsys_lint.api import lint
+
+    root = tmp_path / "book"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "book", root)
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MLSYS_LINT_CACHE_DIR", str(folder))
+    monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, "a key for this test")
+    cache_module.secret_key.cache_clear()
+    try:
+        lint([root], reuse=False)
+        written = _folder_contents(folder)
+        assert written
+        workspace = Workspace(root)
+        workspace.refresh()
+        assert sum(cache.hits for cache in workspace.engine.caches) > 0
+        chapter = str(root / "introduction.qmd")
+        workspace.set_text(chapter, Path(chapter).read_text(encoding="utf-8") + "\nA new line with @fig-nowhere.\n")
+        workspace.refresh()
+        assert _folder_contents(folder) == written
+        fresh = Workspace(root)
+        fresh.engine.use_cache = False
+        fresh.set_text(chapter, workspace.engine.overlays[chapter])
+        fresh.refresh()
+        assert _findings(workspace) == _findings(fresh)
+        assert any("fig-nowhere" in message for *_, message in _findings(workspace))
+    finally:
+        cache_module.secret_key.cache_clear()
