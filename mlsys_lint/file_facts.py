@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 if TYPE_CHECKING:
+    from mlsys_lint.cache import DocumentCache
     from mlsys_lint.document import Document
     from mlsys_lint.project import Project
 
@@ -26,20 +27,30 @@ def per_file(project: "Project", doc: "Document", fact: str, fingerprint: str,
     and in the run's cache as plain data.  `compute` gives the data (None: not storable)
     and the fact; `load` makes the fact from data, which `valid` checks when it comes
     from the cache."""
-    memo, cache = project.memo, project.cache
+    memo = project.memo
     kept = memo.get((fact, doc.path, fingerprint)) if memo is not None else None
     if kept is not None and kept[0] is doc:
         return load(kept[1])
-    data = cache.load_fact(doc.path, doc.source.text, fact, fingerprint) if cache is not None else None
-    if data is not None and not valid(data):
-        cache.reject()
-        data = None
-    if data is None:
-        data, result = compute(doc)
-        if data is not None and cache is not None:
-            cache.store_fact(doc.path, doc.source.text, fact, fingerprint, data)
-    else:
-        result = load(data)
+    data, result = cached(project.cache, doc.path, doc.source.text, fact, fingerprint, lambda: compute(doc),
+                          lambda data: load(data) if valid(data) else None)
     if data is not None and memo is not None:
         memo[(fact, doc.path, fingerprint)] = (doc, data)
     return result
+
+
+def cached(cache: "DocumentCache | None", path: str, text: str, fact: str, fingerprint: str,
+           compute: Callable[[], tuple[Any, T]], load: Callable[[Any], T | None]) -> tuple[Any, T]:
+    """A fact of the file `path` holding `text`, as data and as the fact: read back from the
+    run's cache (`load` makes the fact from the data, None when the data is not of its shape:
+    the entry is rejected), or computed (`compute` gives the data, None when it cannot be
+    kept, and the fact) and kept there."""
+    data = cache.load_fact(path, text, fact, fingerprint) if cache is not None else None
+    if data is not None:
+        result = load(data)
+        if result is not None:
+            return data, result
+        cache.reject()
+    data, result = compute()
+    if data is not None and cache is not None:
+        cache.store_fact(path, text, fact, fingerprint, data)
+    return data, result

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from mlsys_lint import observed
+from mlsys_lint.file_facts import cached
 from mlsys_lint.glossary import Entry, Glossary, GlossaryError, normalize_definition
 from mlsys_lint.glossary_files import (
     ENTRIES_FORMAT,
@@ -188,18 +189,12 @@ def load_project_glossary(project: "Project", settings: "Settings") -> ProjectGl
 def _parsed(project: "Project", text: str, path: str) -> list[Entry]:
     """`parse_glossary`, or the entries it gave for this very text in an earlier run (kept in
     the run's cache, checked on load like any data read back)."""
-    cache = project.cache
-    if cache is None:
-        return parse_glossary(text, path)
-    kept = cache.load_fact(path, text, _ENTRIES_FACT, ENTRIES_FORMAT)
-    if kept is not None:
-        entries = entries_from_data(kept)
-        if entries is not None:
-            return entries
-        cache.reject()
-    entries = parse_glossary(text, path)
-    cache.store_fact(path, text, _ENTRIES_FACT, ENTRIES_FORMAT, entries_as_data(entries))
-    return entries
+
+    def parse() -> tuple[list[list], list[Entry]]:
+        entries = parse_glossary(text, path)
+        return entries_as_data(entries), entries
+
+    return cached(project.cache, path, text, _ENTRIES_FACT, ENTRIES_FORMAT, parse, entries_from_data)[1]
 
 
 _ENTRIES_FACT = "glossary-entries"
