@@ -68,13 +68,15 @@ def _candidates(project: Project, unit: Unit, document_path: str, picture: Pictu
 
 
 def local_images(project: Project) -> Iterator[tuple[Unit, Picture, list[str], Lookup]]:
-    """Every local image path shown in some output, with the unit showing it, the paths tried in
-    order, and the best lookup among them."""
+    """Every local image path shown in some output, in a file whose findings are reported, with
+    the unit showing it, the paths tried in order, and the best lookup among them."""
     listing: FileListing = project.file_listing or FileListing()
     root = os.path.abspath(project.root)
     seen: set[tuple[str, int]] = set()
     for unit in project.all_units:
         for document in unit.documents:
+            if not project.is_target(document.path):
+                continue
             for picture in document.pictures:
                 key = (document.source.path, picture.start)
                 if key in seen or not picture.path or _NOT_A_FILE.search(picture.path):

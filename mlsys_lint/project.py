@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
 import yaml
 
@@ -161,6 +161,8 @@ class Project:
     format_names: tuple[str, ...] = ("html",)
     issues: list[ProjectIssue] = field(default_factory=list)
     targets: set[str] | None = None
+    """The files whose findings are reported (and folders, ending in a separator); None: every file.
+    Rules may skip the work whose findings would all fall outside them (`reported_documents`)."""
     config_source: Source | None = None
     loose_units: list[Unit] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
@@ -177,6 +179,8 @@ class Project:
     """The `file-listing` fact (`mlsys_lint.facts`): set when a selected rule needs it."""
     bibliography: "ProjectBibliography | None" = None
     """The `bibliography` fact (`mlsys_lint.facts`): set when a selected rule needs it."""
+    footnote_index: list[FootnoteScope] | None = field(default=None, repr=False)
+    """`footnote_scopes`, built on first use."""
     namespace_index: "list[Namespace] | None" = field(default=None, repr=False)
     """`mlsys_lint.xref.namespaces`, built on first use."""
     citation_keys: frozenset[str] | None = field(default=None, repr=False)
@@ -205,6 +209,16 @@ class Project:
         if self.targets is None:
             return True
         return path in self.targets or any(t.endswith(os.sep) and path.startswith(t) for t in self.targets)
+
+    def reported_documents(self) -> Iterable[Document]:
+        """The documents whose findings are reported (`is_target`): every one unless files were named."""
+        if self.targets is None:
+            return self.documents.values()
+        return [doc for path, doc in self.documents.items() if self.is_target(path)]
+
+    def reports_any(self, units: Iterable[Unit]) -> bool:
+        """Whether findings in some file of `units` (their includes too) are reported."""
+        return self.targets is None or any(self.is_target(doc.path) for unit in units for doc in unit.documents)
 
     @property
     def all_units(self) -> list[Unit]:
@@ -236,9 +250,15 @@ class Project:
 
         A book that builds only merged formats is one Pandoc run, so one scope.
         """
-        if self.is_book and self.units and len(self.merged_formats()) == len(self.formats):
-            return [footnote_scope(self.units)] + [footnote_scope([unit]) for unit in self.loose_units]
-        return [footnote_scope([unit]) for unit in self.all_units]
+        if self.footnote_index is None:
+            if self.is_book and self.units and len(self.merged_formats()) == len(self.formats):
+                self.footnote_index = [footnote_scope(self.units)] + [self._unit_scope(u) for u in self.loose_units]
+            else:
+                self.footnote_index = [self._unit_scope(unit) for unit in self.all_units]
+        return self.footnote_index
+
+    def _unit_scope(self, unit: Unit) -> FootnoteScope:
+        return self.remember(("footnote-scope", unit.path, unit.index), (unit,), lambda: footnote_scope([unit]))
 
     def listing(self, show: Callable[[str], str] = str) -> list[str]:
         """The documents in reading order, one line each, with the namespace their labels live in.

@@ -43,10 +43,6 @@ _SHOWS_ITSELF = ("embed", "video")
 # -- shared helpers -------------------------------------------------------------------------
 
 
-def _documents(project: Project) -> Iterator[Document]:
-    yield from project.documents.values()
-
-
 def _prefix(label: str | None) -> str | None:
     return label.split("-", 1)[0].lower() if label and "-" in label else None
 
@@ -236,7 +232,7 @@ def figure_missing_caption(project: Project, options: dict[str, Any]) -> Iterato
     :::
     ```
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         for item in _top_figures(doc):
             if item.label:
                 finding = _missing_caption(doc, item, "figure")
@@ -378,7 +374,7 @@ def figure_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterat
     ## Options
     - `allow-decorative`: accept ``fig-alt=""`` on any figure as deliberately decorative.
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         seen: set[tuple[Span, str]] = set()
         for item in _top_figures(doc):
             for finding in _missing_alt(doc, item, options):
@@ -434,7 +430,7 @@ def alt_text_duplicates_caption(project: Project, options: dict[str, Any]) -> It
     ![Rounding error of 8-bit quantization.](q.svg){#fig-q fig-alt="Saw-tooth line between -0.5 and 0.5 across the weight range."}
     ```
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         for item, alt in _alt_texts(doc):
             caption = item.caption
             if caption is None or caption.computed or alt is caption or not _folded(caption.value):
@@ -468,7 +464,7 @@ _ALT_LIMIT = 250
 
 
 def _alt_length_habit(project: Project) -> Advice | None:
-    lengths = sorted(len(alt.value) for doc in _documents(project) for item in doc.floats if item.type == "fig"
+    lengths = sorted(len(alt.value) for doc in project.documents.values() for item in doc.floats if item.type == "fig"
                      for alt in [item.alt] if alt is not None and alt.value.strip() and not alt.computed)
     if not lengths:
         return None
@@ -516,7 +512,7 @@ def alt_text_quality(project: Project, options: dict[str, Any]) -> Iterator[Viol
     - `max-alt-length`: the longest alt text accepted (default 250 characters).
     - `placeholder-words`: the alt texts treated as placeholders.
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         for item, alt in _alt_texts(doc):
             problems = _quality_problems(alt.value, options)
             if problems:
@@ -586,7 +582,7 @@ def table_missing_caption(project: Project, options: dict[str, Any]) -> Iterator
       nor caption, for house styles that caption every table.
     """
     unlabelled = options.get("unlabelled-tables", False)
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         for item in doc.floats:
             if item.type != "tbl" or item.parent is not None or _caption_unseen(doc, item):
                 continue
@@ -630,7 +626,7 @@ def listing_missing_caption(project: Project, options: dict[str, Any]) -> Iterat
     ```
     ````
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         for item in doc.floats:
             if item.type == "lst" and item.parent is None:
                 finding = _missing_caption(doc, item, "listing")
@@ -676,7 +672,7 @@ def conflicting_captions(project: Project, options: dict[str, Any]) -> Iterator[
     :::
     ```
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         for item in doc.floats:
             ignored = item.caption_attribute
             if ignored is not None and item.caption is not None:
@@ -716,7 +712,7 @@ def image_missing_alt_text(project: Project, options: dict[str, Any]) -> Iterato
     ```
     or ``![](images/rule.png){alt=""}`` for a purely decorative image.
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         figures = [(item.start, item.end) for item in doc.floats if item.type == "fig" and item.form != "image"]
         for picture in doc.pictures:
             if picture.figure or picture.description or picture.alt is not None:
@@ -807,7 +803,7 @@ def caption_style(project: Project, options: dict[str, Any]) -> Iterator[Violati
     - `end-with-period` (default true), `bold-lead` (default false), `sentence-case`
       (default false), `max-words` (default 0, no limit).
     """
-    for doc in _documents(project):
+    for doc in project.reported_documents():
         for item in doc.floats:
             if item.parent is not None or item.type not in ("fig", "tbl", "lst") or not _has_text(item.caption):
                 continue

@@ -90,6 +90,7 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
         cross_page: dict[str, list[CrossRef]] = {}
         suggest = cache(partial(_suggestion, space))  # a missing label is often referred to many times
         for ref in space.references:
+            reported = project.is_target(ref.reference.source.path)
             definitions = space.lookup(ref.key)
             if not definitions:
                 if ref.reference.key in bib:
@@ -97,8 +98,10 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
                 if space.kind == "page" and ref.key in elsewhere and suggest(ref.key) is None:
                     cross_page.setdefault(ref.type, []).append(ref)
                     continue
-                if project.is_target(ref.span.path):  # the suggestion costs; other files are not reported
+                if reported:  # the suggestion costs; other files are not reported
                     yield Violation(ref.span, _unresolved_message(space, ref, suggest(ref.key)), subject=ref.key)
+                continue
+            if not reported:
                 continue
             missing = _formats_without(ref.reference.condition, definitions, output_formats(project, ref.unit))
             if missing:
@@ -315,7 +318,7 @@ def invalid_label(project: Project, options: dict[str, Any]) -> Iterator[Violati
     """
     types = project.crossref_types
     underscore = options.get("forbid-underscore", False)
-    for doc in project.documents.values():
+    for doc in project.reported_documents():
         for label in doc.labels:
             if label.type not in types or label.form == "subcap":
                 continue
@@ -439,11 +442,15 @@ def foreign_reference_syntax(project: Project, options: dict[str, Any]) -> Itera
             latex_only = all(format_is(fmt, "latex") for fmt in output_formats(project, unit))
             by_chapter = numbers_by_chapter(project, unit.document.front_matter)
             for doc in unit.documents:
+                if not project.is_target(doc.path):
+                    continue
                 yield from _bookdown_refs(doc)
                 if not latex_only:
                     yield from _tex_refs(doc, types)
                 yield from _hard_coded_numbers(project, doc, frozenset(numbered), types, by_chapter)
         for ref in space.citations:
+            if not project.is_target(ref.source.path):
+                continue
             match = _FOREIGN_KEY.match(ref.key)
             if match and ref.key not in bib:
                 quarto = f"{_BOOKDOWN_TYPES.get(match.group(1), match.group(1))}-{match.group(2)}"

@@ -25,6 +25,8 @@ def labelled_floats(project: Project, kind: str) -> Iterator[tuple[Namespace, Fl
 
 def _shown_before_reference(project: Project, kind: str, allowance: int) -> Iterator[Violation]:
     for space, entry in labelled_floats(project, kind):
+        if not project.is_target(entry.float.source.path):
+            continue
         refs = space.outside_references(entry)
         if not refs or refs[0].order < entry.order:
             continue
@@ -292,6 +294,8 @@ def figure_referenced_only_in_caption(project: Project, options: dict[str, Any])
     ```
     """
     for space, entry in labelled_floats(project, "fig"):
+        if not project.is_target(entry.float.source.path):
+            continue
         refs = space.outside_references(entry)
         if refs and all(ref.in_caption for ref in refs) and not entry.labels & space.linked:
             where = site(refs[0], project.root, entry.float.source.path)

@@ -30,6 +30,13 @@ def _once(violations: Iterator[tuple[Any, Violation]]) -> Iterator[Violation]:
             yield violation
 
 
+def _reported(project: Project, scopes: list[FootnoteScope]) -> Iterator[tuple[int, FootnoteScope]]:
+    """The scopes, numbered, that hold a file whose findings are reported."""
+    for number, scope in enumerate(scopes):
+        if project.reports_any(scope.units):
+            yield number, scope
+
+
 def _where(element: FootnoteDef | FootnoteRef, relative_to: FootnoteDef | FootnoteRef) -> str:
     """``line 12`` in the same file, else ``intro.qmd:12``."""
     line = element.span.line
@@ -100,7 +107,7 @@ def undefined_footnote(project: Project, options: dict[str, Any]) -> Iterator[Vi
     def check() -> Iterator[tuple[Any, Violation]]:
         scopes = project.footnote_scopes()
         definitions = _first_by_id(project, scopes, "definitions")
-        for number, scope in enumerate(scopes):
+        for number, scope in _reported(project, scopes):
             winners = scope.winners()
             glued = {definition.id: definition for definition in scope.glued}
             for ref in scope.refs:
@@ -155,7 +162,7 @@ def unused_footnote(project: Project, options: dict[str, Any]) -> Iterator[Viola
     def check() -> Iterator[tuple[Any, Violation]]:
         scopes = project.footnote_scopes()
         refs = _first_by_id(project, scopes, "refs")
-        for number, scope in enumerate(scopes):
+        for number, scope in _reported(project, scopes):
             used = scope.used()
             for ident, definition in scope.winners().items():
                 if ident in used:
@@ -205,7 +212,7 @@ def duplicate_footnote(project: Project, options: dict[str, Any]) -> Iterator[Vi
     """
 
     def check() -> Iterator[tuple[Any, Violation]]:
-        for scope in project.footnote_scopes():
+        for _, scope in _reported(project, project.footnote_scopes()):
             first: dict[str, FootnoteDef] = {}
             for definition in scope.definitions:
                 earlier = first.setdefault(definition.id, definition)
@@ -250,7 +257,7 @@ def empty_footnote(project: Project, options: dict[str, Any]) -> Iterator[Violat
     """
 
     def check() -> Iterator[tuple[Any, Violation]]:
-        for scope in project.footnote_scopes():
+        for _, scope in _reported(project, project.footnote_scopes()):
             for definition in scope.definitions:
                 if not definition.body.value:
                     message = f"footnote `[^{definition.id}]` has no text, so Pandoc renders an empty note"
@@ -388,7 +395,7 @@ def footnote_definition_not_separated(project: Project, options: dict[str, Any])
     quote, an empty ``>`` line). It is safe: it only makes Pandoc read the definition
     as the author wrote it. The other placements have no automatic fix.
     """
-    for doc in project.documents.values():
+    for doc in project.reported_documents():
         for definition in doc.footnote_defs:
             if not definition.separated:
                 message = (f"footnote definition `[^{definition.id}]:` is glued to the paragraph above, so Pandoc "
@@ -497,6 +504,8 @@ def footnote_lost_in_pdf(project: Project, options: dict[str, Any]) -> Iterator[
         if not latex:
             continue
         for doc in unit.documents:
+            if not project.is_target(doc.path):
+                continue
             notes = sorted([(ref.start, ref.end, f"footnote `[^{ref.id}]`") for ref in doc.footnote_refs
                             if ref.id in defined and not nested_note(ref)]
                            + [(note.start, note.end, "inline footnote `^[…]`") for note in doc.inline_notes])
@@ -578,7 +587,7 @@ def inline_footnote(project: Project, options: dict[str, Any]) -> Iterator[Viola
     [^fn-systolic]: A grid of multiply-accumulate units.
     ```
     """
-    for doc in project.documents.values():
+    for doc in project.reported_documents():
         for note in doc.inline_notes:
             yield Violation(note.source.span(note.start, note.end),
                             "inline footnote `^[…]`: the house style writes notes as `[^id]` with a definition")

@@ -19,7 +19,7 @@ def _issues(project: Project, kinds: tuple[str, ...]) -> Iterator[Violation]:
 
 
 def _problems(project: Project, kinds: tuple[str, ...]) -> Iterator[Violation]:
-    for doc in project.documents.values():
+    for doc in project.reported_documents():
         for problem in doc.problems:
             if problem.kind in kinds:
                 yield Violation(doc.source.span(problem.start, problem.end), problem.message, problem.subject)

@@ -47,7 +47,20 @@ def lint(root: Path, select: list[str] | None = None, paths: list[Path] | None =
     if select is not None:
         settings.select = select
     engine = Engine(settings, select_rules(load_rules(), settings), base=root)
-    return engine.run(paths or [root]).diagnostics
+    result = engine.run(paths or [root])
+    if paths is None and (root / "_quarto.yml").is_file():
+        assert_files_alone_agree(root, settings, result.diagnostics, result.files)
+    return result.diagnostics
+
+
+def assert_files_alone_agree(root: Path, settings: Settings, diagnostics: list[Diagnostic], files: list[str]) -> None:
+    """Every file of a Quarto project named alone (as pre-commit and the editor check it: in its
+    project, only its findings reported) gets exactly its findings of the whole run: rules that skip the work
+    for other files (`Project.targets`) must not change what they report."""
+    for path in files:
+        alone = Engine(settings, select_rules(load_rules(), settings), base=root).run([Path(path)]).diagnostics
+        expected = [d for d in diagnostics if d.span.path == path]
+        assert alone == expected, f"{path} checked alone: {found(alone)} != {found(expected)}"
 
 
 def found(diagnostics: list[Diagnostic], root: Path | None = None) -> list[tuple[str, str, int, int]]:
