@@ -1,7 +1,7 @@
 """`mlsys-lint server`: the Language Server Protocol over stdio (pygls), on a `Workspace`.
 
-Diagnostics on open, change (debounced) and save, for every chapter whose findings an edit
-changes; go to definition and find references for ``@label``, ``[^id]`` and glossary terms
+Diagnostics on open, change and save, for every chapter whose findings an edit changes (the
+edited chapter's first, checked at once after a quiet spell, debounced while typing); go to definition and find references for ``@label``, ``[^id]`` and glossary terms
 in every chapter; hover (a float's kind, caption and place; a term's definition); document
 and workspace symbols; rename a label across the book (refused for an invalid or taken
 label); completion of labels after ``@`` and footnote ids after ``[^``; code actions for
@@ -53,6 +53,9 @@ class MlsysLanguageServer(LanguageServer):
         self.published: set[str] = set()
         self.pending: asyncio.TimerHandle | None = None
         self.collection: asyncio.TimerHandle | None = None
+        self.last_change = float("-inf")
+        self.edited: set[str] | None = set()
+        """Buffers edited since the last check (None: something else changed too)."""
 
     def line(self, path: str, line: int) -> str:
         doc = self.book.document(path) if self.book is not None else None
@@ -98,27 +101,51 @@ class MlsysLanguageServer(LanguageServer):
         end = self.position(fix.path, fix.end_line, fix.end_column)
         return lsp.WorkspaceEdit(changes={uri_of(fix.path): [lsp.TextEdit(lsp.Range(start, end), fix.replacement)]})
 
-    def refresh(self) -> None:
-        """Check the book again and publish what changed (and every open buffer's findings)."""
+    def refresh(self, focus: set[str] | None = None) -> None:
+        """Check the book again and publish what changed (after a whole check, every open
+        buffer's findings too).
+
+        With `focus` (the buffers edited since the last check), their findings are checked and
+        published first, then the rest of the book's (`Workspace.refresh_rest`)."""
         if self.book is None:
             return
+        if self.pending is not None:
+            self.pending.cancel()
+            self.pending = None
+        self.edited = set()
         with collector.paused():  # turned back on, the collector would start on this check's garbage at once
-            changed = self.book.refresh()
-            for path in sorted(changed | set(self.book.engine.overlays)):
-                findings = self.book.findings.get(path, [])
-                if not findings and path not in self.published and path not in self.book.engine.overlays:
-                    continue
-                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-                    uri=uri_of(path), diagnostics=[self.diagnostic(f) for f in findings]))
-                self.published.add(path)
+            changed = self.book.refresh(focus)
+            self.publish(changed, set(self.book.engine.overlays) if focus is None else focus)
+            if focus is not None:
+                self.publish(self.book.refresh_rest(), set())
         self.collect_when_idle()
 
-    def schedule(self) -> None:
+    def publish(self, changed: set[str], always: set[str]) -> None:
+        """Send the findings of the paths in `changed` and `always` (a path never published and
+        without findings is left alone)."""
+        for path in sorted(changed | always):
+            findings = self.book.findings.get(path, [])
+            if not findings and path not in self.published and path not in always:
+                continue
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+                uri=uri_of(path), diagnostics=[self.diagnostic(f) for f in findings]))
+            self.published.add(path)
+
+    def schedule(self, path: str | None = None) -> None:
+        """Check soon: at once after a quiet spell, else once typing pauses for `DEBOUNCE_SECONDS`.
+        `path` is the buffer edited (None: files changed on disk, the whole book is checked)."""
         loop = asyncio.get_event_loop()
-        for pending in (self.pending, self.collection):
-            if pending is not None:
-                pending.cancel()
-        self.pending = loop.call_later(DEBOUNCE_SECONDS, self.refresh)
+        if self.collection is not None:
+            self.collection.cancel()
+        burst = self.pending is not None or loop.time() - self.last_change < DEBOUNCE_SECONDS
+        self.last_change = loop.time()
+        if self.pending is not None:
+            self.pending.cancel()
+        self.edited = None if path is None or self.edited is None else self.edited | {path}
+        self.pending = loop.call_later(DEBOUNCE_SECONDS if burst else 0, self.refresh_edited)
+
+    def refresh_edited(self) -> None:
+        self.refresh(self.edited)
 
     def collect_when_idle(self) -> None:
         """Collect the garbage of the checks so far once the editor has been quiet for a while
@@ -146,15 +173,17 @@ def initialized(ls: MlsysLanguageServer, params: lsp.InitializedParams) -> None:
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: MlsysLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    ls.book.set_text(path_of(params.text_document.uri), params.text_document.text)
-    ls.refresh()
+    path = path_of(params.text_document.uri)
+    ls.book.set_text(path, params.text_document.text)
+    ls.refresh({path})
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: MlsysLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
     document = ls.workspace.get_text_document(params.text_document.uri)
-    ls.book.set_text(path_of(params.text_document.uri), document.source)
-    ls.schedule()
+    path = path_of(params.text_document.uri)
+    ls.book.set_text(path, document.source)
+    ls.schedule(path)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)

@@ -204,6 +204,15 @@ class Project:
         self.memo[key] = (inputs, value)
         return value
 
+    def latest(self, key: Hashable) -> Any:
+        """What a long-lived engine last kept under `key` (`keep_latest`), whatever it came from; None if nothing."""
+        return self.memo.get(("latest", key)) if self.memo is not None else None
+
+    def keep_latest(self, key: Hashable, value: Any) -> None:
+        """Keep `value` under `key` for the next build of a long-lived engine (nothing otherwise)."""
+        if self.memo is not None:
+            self.memo[("latest", key)] = value
+
     def is_target(self, path: str) -> bool:
         """Whether findings in `path` are reported: every file, or only those (and folders) named."""
         if self.targets is None:

@@ -53,6 +53,20 @@ class TermMatch:
     def needs_fix(self) -> bool:
         return self.replacement != self.text
 
+    def moved(self, shift: int) -> "TermMatch":
+        """The same match `shift` characters further on (text inserted before it)."""
+        return TermMatch(self.entry, self.start + shift, self.end + shift, self.text, self.kind, self.form,
+                         self.replacement, self.auto, self.named, self.stem, self.target)
+
+
+@dataclass(slots=True)
+class Scan:
+    """One `TermMatcher.scan`: the text, its spans and what was found, for `TermMatcher.rescan`."""
+
+    text: str
+    spans: Sequence[tuple[int, int, bool]]
+    found: list[tuple[int, "TermMatch"]]
+
 
 # Priorities among forms with the same spelling (lower wins).
 _ROLE_PRIORITY = {"canonical": 0, "alias": 1, "variant": 2, "expansion": 3, "singular": 4}
@@ -267,6 +281,38 @@ class TermMatcher:
         match)`` in text order; a match never crosses the end of its span."""
         return list(self._scan(text, spans, None))
 
+    def rescan(self, text: str, spans: Sequence[tuple[int, int, bool]], before: Scan) -> list[tuple[int, TermMatch]]:
+        """`scan` of an edited text, given the scan of the text before the edit: a run of prose
+        whose text, and the line it starts on, stand wholly before the first changed character
+        or wholly after the last keeps its matches (moved by the edit's length difference);
+        the other runs are searched again.  The result equals ``scan(text, spans)``."""
+        if self._pattern is None or not spans:
+            return []
+        old = before.text
+        head = _common_prefix(old, text)
+        tail = _common_suffix(old, text, min(len(old), len(text)) - head)
+        shift = len(text) - len(old)
+        kept = _matches_by_run(before.spans, before.found)
+        runs = _runs(spans)
+        folded = _fold(text[: runs[-1][1]]) if runs else ""
+        found: list[tuple[int, TermMatch]] = []
+        for run in runs:
+            run_start, run_end, index = run
+            lo, _, titled = spans[index]
+            reach = text.rfind("\n", 0, lo) - _LOOK_BEHIND  # the line start and hyphens before it are read
+            earlier, move = None, 0
+            if run_end <= head:
+                earlier = kept.get((lo, run_start, run_end, titled))
+            elif reach >= len(text) - tail:
+                earlier, move = kept.get((lo - shift, run_start - shift, run_end - shift, titled)), shift
+            if earlier is None:
+                found.extend((index, match) for match in self._search_run(text, folded, run, lo, titled, None))
+            elif move:
+                found.extend((index, match.moved(move)) for match in earlier)
+            else:
+                found.extend((index, match) for match in earlier)
+        return found
+
     def _scan(self, text, spans, sentence_start) -> Iterator[tuple[int, TermMatch]]:
         pattern = self._pattern
         if pattern is None or not spans:
@@ -275,18 +321,22 @@ class TermMatcher:
         if not runs:
             return
         folded = _fold(text[: runs[-1][1]])
-        search = pattern.search
+        for run in runs:  # only prose is searched, never the blanks between
+            lo, _, titled = spans[run[2]]
+            for match in self._search_run(text, folded, run, lo, titled, sentence_start):
+                yield run[2], match
+
+    def _search_run(self, text, folded, run, lo, titled, sentence_start) -> Iterator[TermMatch]:
+        search = self._pattern.search
         resolve = self._resolve
-        for run_start, run_end, index in runs:  # only prose is searched, never the blanks between
-            lo, _, titled = spans[index]
-            pos = run_start
-            while (m := search(folded, pos, run_end)) is not None:
-                found = resolve(text, folded, 0, m, lo, run_end, sentence_start, titled)
-                if found is None:
-                    pos = m.start() + 1
-                else:
-                    pos = found.end
-                    yield index, found
+        pos, run_end, _ = run
+        while (m := search(folded, pos, run_end)) is not None:
+            found = resolve(text, folded, 0, m, lo, run_end, sentence_start, titled)
+            if found is None:
+                pos = m.start() + 1
+            else:
+                pos = found.end
+                yield found
 
     def _resolve(self, text, folded, base, m, lo, hi, sentence_start, heading) -> TermMatch | None:
         fp, fe = m.span()
@@ -379,6 +429,49 @@ class TermMatcher:
                 continue
             return form
         return None
+
+
+_LOOK_BEHIND = 8
+"""Characters before a run's line that judging a match may read (hyphens, ``\\b``), with room to spare."""
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of `a` and `b` (by halving: slices compare in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix of `a` and `b`, at most `limit`."""
+    lo, hi = 0, max(limit, 0)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _matches_by_run(spans: Sequence[tuple[int, int, bool]],
+                    found: list[tuple[int, TermMatch]]) -> dict[tuple[int, int, int, bool], list[TermMatch]]:
+    """The matches of a scan by run, each run known by ``(start of its span, start, end, titled)``."""
+    by_run: dict[tuple[int, int, int, bool], list[TermMatch]] = {}
+    position = 0
+    runs = _runs(spans)
+    for run_start, run_end, index in runs:
+        lo, _, titled = spans[index]
+        matches = by_run[(lo, run_start, run_end, titled)] = []
+        while position < len(found) and found[position][1].start < run_end:
+            matches.append(found[position][1])
+            position += 1
+    return by_run
 
 
 def _runs(spans: Sequence[tuple[int, int, bool]]) -> list[tuple[int, int, int]]:

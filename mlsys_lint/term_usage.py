@@ -18,12 +18,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from mlsys_lint import collector
 from mlsys_lint.file_facts import per_file
 from mlsys_lint.glossary import Entry, normalize_term
-from mlsys_lint.term_matcher import TermMatch, TermMatcher
+from mlsys_lint.term_matcher import Scan, TermMatch, TermMatcher
 from mlsys_lint.terms import ProjectGlossary, project_glossary
 
 if TYPE_CHECKING:
@@ -141,12 +141,23 @@ class TermUsage:
     by_entry: dict[int, list[Occurrence]] = field(default_factory=dict)
     written_as_variant: set[int] = field(default_factory=set)
     """Entries (by `id`) some occurrence writes as a variant."""
+    bold: list[Occurrence] = field(default_factory=list)
+    """The occurrences in ``**bold**`` (a term's first definition), in reading order."""
+    unit_spans: list[tuple["Unit", int, int]] = field(default_factory=list)
+    """Each unit with the slice of `occurrences` in it."""
     _spellings: dict[int, Spelling] = field(default_factory=dict)
     _known: set[str] | None = None
 
     def uses(self, entry: Entry) -> list[Occurrence]:
         """The occurrences of `entry` in reading order (glossary chapters included)."""
         return self.by_entry.get(id(entry), [])
+
+    def reported(self, project: "Project") -> Iterable[Occurrence]:
+        """The occurrences in files whose findings are reported (`Project.is_target`), in reading order."""
+        if project.targets is None:
+            return self.occurrences
+        return [occurrence for unit, start, end in self.unit_spans if project.reports_any((unit,))
+                for occurrence in self.occurrences[start:end] if project.is_target(occurrence.doc.path)]
 
     def spelling(self, entry: Entry) -> Spelling:
         """How the manuscript writes `entry` (see `Spelling`), counted on first use."""
@@ -280,26 +291,49 @@ def _doc_resolver(unit: "Unit"):
     return resolve
 
 
+@dataclass
+class _UnitTerms:
+    """The terms and glossary references of one unit, in reading order, with the occurrences by entry."""
+
+    occurrences: list[Occurrence]
+    refs: list[GlossaryRef]
+    by_entry: dict[int, list[Occurrence]] = field(default_factory=dict)
+    variants: set[int] = field(default_factory=set)
+    bold: list[Occurrence] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for occurrence in self.occurrences:
+            key = id(occurrence.entry)
+            self.by_entry.setdefault(key, []).append(occurrence)
+            if occurrence.match.kind == "variant":
+                self.variants.add(key)
+            if occurrence.bold:
+                self.bold.append(occurrence)
+
+
 def _compute(project: "Project", glossary: ProjectGlossary) -> TermUsage:
     usage = TermUsage(glossary)
-    for unit in project.all_units:  # in reading order, and each unit's occurrences and references are sorted
+    by_entry = usage.by_entry
+    for unit in project.all_units:  # in reading order
         if unit.path in glossary.generated:
             continue
-        occurrences, refs = project.remember(("term-usage", unit.path, unit.index), (glossary, unit),
-                                             partial(_unit_usage, project, glossary, unit))
-        usage.occurrences.extend(occurrences)
-        usage.refs.extend(refs)
-    by_entry, variants = usage.by_entry, usage.written_as_variant
-    for occurrence in usage.occurrences:
-        key = id(occurrence.entry)
-        by_entry.setdefault(key, []).append(occurrence)
-        if occurrence.match.kind == "variant":
-            variants.add(key)
+        part = project.remember(("term-usage", unit.path, unit.index), (glossary, unit),
+                                partial(_unit_usage, project, glossary, unit))
+        usage.unit_spans.append((unit, len(usage.occurrences), len(usage.occurrences) + len(part.occurrences)))
+        usage.occurrences.extend(part.occurrences)
+        usage.refs.extend(part.refs)
+        usage.written_as_variant |= part.variants
+        usage.bold.extend(part.bold)
+        for key, found in part.by_entry.items():
+            known = by_entry.get(key)
+            if known is None:
+                by_entry[key] = found.copy()  # the unit's own list is kept for the next build
+            else:
+                known.extend(found)
     return usage
 
 
-def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> tuple[list[Occurrence],
-                                                                                      list[GlossaryRef]]:
+def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> _UnitTerms:
     """The terms and glossary references of one rendered file (its includes where they
     stand), each in reading order."""
     chapters = set(glossary.chapters)
@@ -359,18 +393,31 @@ def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> 
                 refs.append(ref)
     occurrences.sort(key=lambda o: o.key)
     refs.sort(key=lambda r: r.key)
-    return occurrences, refs
+    return _UnitTerms(occurrences, refs)
 
 
 _TITLED = frozenset({"heading", "definition-term"})
 
 
-def _scan(matcher: TermMatcher, doc: "Document") -> list[tuple[Prose, TermMatch]]:
+def prose_spans(doc: "Document") -> list[tuple[int, int, bool]]:
+    """The prose runs of `doc` as `TermMatcher.scan` takes them: ``(start, end, titled)``."""
+    return [(p.start, p.end, p.kind in _TITLED) for p in doc.prose]
+
+
+def _scan(project: "Project", matcher: TermMatcher, doc: "Document") -> list[tuple[Prose, TermMatch]]:
     """Every term in the prose of `doc`, in one pass over its masked text, each with the
-    innermost prose run holding it."""
+    innermost prose run holding it.  A long-lived engine searches again only the prose an
+    edit touched since it last scanned this file (`TermMatcher.rescan`)."""
+    spans = prose_spans(doc)
+    key = ("term-scan", doc.path)
+    before = project.latest(key)
+    if before is not None and before[0] is matcher:
+        found = matcher.rescan(doc.masked, spans, before[1])
+    else:
+        found = matcher.scan(doc.masked, spans)
+    project.keep_latest(key, (matcher, Scan(doc.masked, spans, found)))
     prose = doc.prose
-    spans = [(p.start, p.end, p.kind in _TITLED) for p in prose]
-    return [(prose[index], match) for index, match in matcher.scan(doc.masked, spans)]
+    return [(prose[index], match) for index, match in found]
 
 
 _TERMS_FACT = "terms"
@@ -383,7 +430,7 @@ def _cached_scan(project: "Project", glossary: ProjectGlossary, doc: "Document")
     file depend on its text and the glossary alone."""
 
     def scan(doc: "Document") -> tuple[list[list] | None, list[tuple[Prose, TermMatch]]]:
-        found = _scan(glossary.matcher(), doc)
+        found = _scan(project, glossary.matcher(), doc)
         return _rows(found, doc, glossary), found
 
     return per_file(project, doc, _TERMS_FACT, glossary.fingerprint(), scan,

@@ -79,24 +79,51 @@ class Workspace:
         else:
             self.engine.overlays[path] = text
 
-    def refresh(self) -> set[str]:
+    def refresh(self, focus: set[str] | None = None) -> set[str]:
         """Read the project again and run the rules; the paths whose findings changed.
 
-        The garbage collector is paused meanwhile (`mlsys_lint.collector`): the caller collects
-        when it has answered."""
+        With `focus` (the files just edited), only their findings are brought up to date, and
+        sooner: rules skip the work for other files (`Project.targets`); `refresh_rest` then
+        checks the rest of the project just read.  The garbage collector is paused meanwhile
+        (`mlsys_lint.collector`): the caller collects when it has answered."""
         engine = self.engine
         engine.read_ahead.clear()
         engine.parsed.clear()
         engine.caches.clear()  # this refresh's cache only (each holds the digests of the texts it hashed)
-        found: dict[str, list[Diagnostic]] = {}
         with collector.paused():
             projects = engine.projects([self.root])
             self.project = projects[0] if projects else None
             if self.project is not None:
-                for diagnostic in engine.check(self.project):
-                    found.setdefault(diagnostic.span.path, []).append(diagnostic)
-        changed = {path for path in set(found) | set(self.findings) if found.get(path) != self.findings.get(path)}
-        self.findings = found
+                self.project.targets = focus
+            found = self._check()
+        if focus is None:
+            return self._replace(found, set(found) | set(self.findings))
+        return self._replace({path: found[path] for path in focus if path in found}, focus)
+
+    def refresh_rest(self) -> set[str]:
+        """After `refresh` with a focus: the whole project as read then; the paths whose findings changed."""
+        if self.project is None or self.project.targets is None:
+            return set()
+        self.project.targets = None
+        with collector.paused():
+            found = self._check()
+        return self._replace(found, set(found) | set(self.findings))
+
+    def _check(self) -> dict[str, list[Diagnostic]]:
+        found: dict[str, list[Diagnostic]] = {}
+        if self.project is not None:
+            for diagnostic in self.engine.check(self.project):
+                found.setdefault(diagnostic.span.path, []).append(diagnostic)
+        return found
+
+    def _replace(self, found: dict[str, list[Diagnostic]], paths: set[str]) -> set[str]:
+        """Take `found` as the findings of `paths`; those whose findings changed."""
+        changed = {path for path in paths if found.get(path) != self.findings.get(path)}
+        for path in paths:
+            if path in found:
+                self.findings[path] = found[path]
+            else:
+                self.findings.pop(path, None)
         return changed
 
     # -- queries ------------------------------------------------------------------------

@@ -28,6 +28,11 @@ def _rel(project: Project, path: str) -> str:
     return relative(path, project.root, max_up=0)
 
 
+def _reported(project: Project, entry: Entry) -> bool:
+    """Whether findings on `entry` (at its first source, `ProjectGlossary.span_of`) are reported."""
+    return project.is_target(entry.sources[0][0] if entry.sources else "")
+
+
 def _at(project: Project, path: str, line: int) -> str:
     return f"{_rel(project, path)}:{line}"
 
@@ -205,7 +210,7 @@ def non_canonical_term(project: Project, options: dict) -> Iterator[Violation]:
     flag_modifiers = options.get("flag-hyphenated-modifiers", False)
     usage = term_usage(project)
     seen: set[tuple[str, int]] = set()
-    for occurrence in usage.occurrences:
+    for occurrence in usage.reported(project):
         m = occurrence.match
         if m.kind not in ("variant", "case") or not m.needs_fix or occurrence.in_glossary:
             continue
@@ -472,10 +477,13 @@ def unused_glossary_entry(project: Project, options: dict) -> Iterator[Violation
     ```
     """
     glossary = project_glossary(project)
+    reported = [entry for entry in glossary.terms if _reported(project, entry)]
+    if not reported:
+        return
     usage = term_usage(project)
     used = {id(o.entry) for o in usage.occurrences if not o.in_glossary}
     used.update(id(r.entry) for r in usage.refs if r.entry is not None and not r.in_glossary)
-    for entry in glossary.terms:
+    for entry in reported:
         if id(entry) not in used:
             yield Violation(glossary.span_of(entry), f"glossary entry `{entry.term}` is never used in the manuscript",
                             subject=entry.term)
@@ -608,21 +616,23 @@ def acronym_not_expanded(project: Project, options: dict) -> Iterator[Violation]
     per_unit = options.get("per-chapter", False) or not project.is_book
     done: set[tuple] = set()
     first_bare: dict[tuple, Occurrence] = {}
-    for occurrence in usage.occurrences:
-        acronym = acronyms.get(id(occurrence.entry))
-        if acronym is None or occurrence.in_glossary:
-            continue
-        scope = (id(occurrence.entry), occurrence.unit.index if per_unit else 0)
-        if scope in done:
-            continue
-        kind = _classify(acronym, occurrence)
-        if kind == "intro":
-            done.add(scope)
-        elif kind == "bare" and occurrence.kind != "heading":
-            done.add(scope)
-            first_bare[scope] = occurrence
+    for key, acronym in acronyms.items():
+        for occurrence in usage.by_entry.get(key, ()):
+            if occurrence.in_glossary:
+                continue
+            scope = (key, occurrence.unit.index if per_unit else 0)
+            if scope in done:
+                continue
+            kind = _classify(acronym, occurrence)
+            if kind == "intro":
+                done.add(scope)
+            elif kind == "bare" and occurrence.kind != "heading":
+                done.add(scope)
+                first_bare[scope] = occurrence
     messages = []
     for scope, first in first_bare.items():
+        if not project.is_target(first.doc.path):
+            continue
         acronym = acronyms[scope[0]]
         later = _first_intro_after(acronym, first, usage.uses(acronym.entry), per_unit)
         if later is not None:
@@ -797,29 +807,24 @@ def term_used_before_definition(project: Project, options: dict) -> Iterator[Vio
                 index = index_of[chapter]
                 if id(entry) not in introduced or index < introduced[id(entry)][0]:
                     introduced[id(entry)] = (index, f"its chapter glossary {_rel(project, path)}")
-    for occurrence in usage.occurrences:
-        if occurrence.bold and not occurrence.in_glossary and occurrence.unit.path in index_of:
+    for occurrence in usage.bold:
+        if not occurrence.in_glossary and occurrence.unit.path in index_of:
             index = occurrence.unit.index
             key = id(occurrence.entry)
             if key not in introduced or index < introduced[key][0]:
                 introduced[key] = (index, f"its bold definition at {_at(project, occurrence.doc.path, occurrence.span.line)}")
     ignored = {normalize_term(str(t)) for t in options.get("ignore", [])}
-    reported: set[int] = set()
-    for occurrence in usage.occurrences:
-        key = id(occurrence.entry)
-        if key in reported or key not in introduced or occurrence.in_glossary or occurrence.bold:
+    for key, (index, how) in introduced.items():
+        first = next((o for o in usage.by_entry.get(key, ()) if not (o.in_glossary or o.bold or o.kind == "heading")
+                      and o.unit.path in index_of), None)  # units are in book order: only the first use can be early
+        if first is None or first.unit.index >= index or first.entry.key in ignored:
             continue
-        if occurrence.kind == "heading" or occurrence.entry.key in ignored:
+        if not project.is_target(first.doc.path):
             continue
-        if occurrence.unit.path not in index_of:
-            continue
-        index, how = introduced[key]
-        if occurrence.unit.index < index:
-            reported.add(key)
-            chapter = _rel(project, unit_of[index].path)
-            message = (f"`{occurrence.match.text}` is used here, before {chapter}, the chapter that defines the "
-                       f"glossary term `{occurrence.entry.term}` ({how})")
-            yield Violation(occurrence.span, message, subject=occurrence.entry.term)
+        chapter = _rel(project, unit_of[index].path)
+        message = (f"`{first.match.text}` is used here, before {chapter}, the chapter that defines the "
+                   f"glossary term `{first.entry.term}` ({how})")
+        yield Violation(first.span, message, subject=first.entry.term)
 
 
 # --------------------------------------------------------------------------------------
@@ -865,6 +870,8 @@ def glossary_spelling_unused(project: Project, options: dict) -> Iterator[Violat
     glossary = project_glossary(project)
     usage = term_usage(project)
     for entry in glossary.terms:
+        if not _reported(project, entry):
+            continue
         dominant = usage.dominant_spelling(entry)
         if dominant is None:
             continue
