@@ -5,7 +5,9 @@ sample's three chapters: 13 copies = 39 chapters), starts ``mlsys-lint server`` 
 editor does, opens one chapter, then alternately breaks and restores a label that another
 chapter refers to. For each edit it times, from the moment the ``didChange`` notification
 is written, until the diagnostics of the edited chapter arrive and until those of the other
-chapter (republished because the edit broke or mended its reference) arrive. Prints the
+chapter (republished because the edit broke or mended its reference) arrive; each edit is
+sent once the last one's diagnostics have all arrived, longer after the last change than the
+debounce, so the server checks it at once (as after a pause in typing). Prints the
 medians as a Markdown table, with the time from starting a server to the opened chapter's
 first diagnostics: with an empty cache folder, and after one command-line check of the book
 (the server reads the parse cache that check wrote).
@@ -73,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|")
     print(f"| scale x{args.copies} | {len(chapters)} | {size:.1f} | {cold:.2f} / {ready:.2f} | "
           f"{statistics.median(own) * 1000:.0f} | {statistics.median(republished) * 1000:.0f} |")
-    print(f"\n(includes the {int(__import__('mlsys_lint.lsp', fromlist=['x']).DEBOUNCE_SECONDS * 1000)} ms "
-          "debounce after the last keystroke)")
+    debounce = int(__import__("mlsys_lint.lsp", fromlist=["x"]).DEBOUNCE_SECONDS * 1000)
+    print(f"\n(each edit comes after a quiet spell, so it is checked at once; changes that follow one "
+          f"another within {debounce} ms wait until typing pauses for {debounce} ms)")
     return 0
 
 

@@ -261,12 +261,13 @@ class Project:
         """
         if self.footnote_index is None:
             if self.is_book and self.units and len(self.merged_formats()) == len(self.formats):
-                self.footnote_index = [footnote_scope(self.units)] + [self._unit_scope(u) for u in self.loose_units]
+                self.footnote_index = [footnote_scope(self.units)] + [self.unit_footnote_scope(u) for u in self.loose_units]
             else:
-                self.footnote_index = [self._unit_scope(unit) for unit in self.all_units]
+                self.footnote_index = [self.unit_footnote_scope(unit) for unit in self.all_units]
         return self.footnote_index
 
-    def _unit_scope(self, unit: Unit) -> FootnoteScope:
+    def unit_footnote_scope(self, unit: Unit) -> FootnoteScope:
+        """`unit` rendered on its own (an HTML page): its footnote scope, kept by a long-lived engine."""
         return self.remember(("footnote-scope", unit.path, unit.index), (unit,), lambda: footnote_scope([unit]))
 
     def listing(self, show: Callable[[str], str] = str) -> list[str]:

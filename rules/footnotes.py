@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from mlsys_lint.model import Condition, Fix, Float, FootnoteDef, FootnoteRef, Severity, Text, Violation, format_is
 from mlsys_lint.plugin import rule
-from mlsys_lint.project import FootnoteScope, Project, footnote_scope, nested_note
+from mlsys_lint.project import FootnoteScope, Project, nested_note
 from mlsys_lint.xref import output_formats
 
 _TAGS = ("footnotes",)
@@ -341,7 +341,7 @@ def footnote_id_collision(project: Project, options: dict[str, Any]) -> Iterator
     first: dict[str, FootnoteDef] = {}
     for unit in project.units:
         in_unit: dict[str, FootnoteDef] = {}
-        for definition in footnote_scope([unit]).definitions:
+        for definition in project.unit_footnote_scope(unit).definitions:
             in_unit.setdefault(definition.id, definition)
         for ident, definition in in_unit.items():
             earlier = first.setdefault(ident, definition)
