@@ -215,9 +215,10 @@ class Project:
 
     def is_target(self, path: str) -> bool:
         """Whether findings in `path` are reported: every file, or only those (and folders) named."""
-        if self.targets is None:
+        targets = self.targets
+        if targets is None or path in targets:
             return True
-        return path in self.targets or any(t.endswith(os.sep) and path.startswith(t) for t in self.targets)
+        return any(t.endswith(os.sep) and path.startswith(t) for t in targets)
 
     def reported_documents(self) -> Iterable[Document]:
         """The documents whose findings are reported (`is_target`): every one unless files were named."""

@@ -89,13 +89,16 @@ def unresolved_reference(project: Project, options: dict[str, Any]) -> Iterator[
     for space in namespaces(project):
         cross_page: dict[str, list[CrossRef]] = {}
         suggest = cache(partial(_suggestion, space))  # a missing label is often referred to many times
+        pages = space.kind == "page"  # references to other pages are gathered from all of the page
         for ref in space.references:
             reported = project.is_target(ref.reference.source.path)
+            if not reported and not pages:
+                continue
             definitions = space.lookup(ref.key)
             if not definitions:
                 if ref.reference.key in bib:
                     continue
-                if space.kind == "page" and ref.key in elsewhere and suggest(ref.key) is None:
+                if pages and ref.key in elsewhere and suggest(ref.key) is None:
                     cross_page.setdefault(ref.type, []).append(ref)
                     continue
                 if reported:  # the suggestion costs; other files are not reported
