@@ -56,6 +56,24 @@ def test_break_and_fix_a_reference_by_edits_and_other_chapters_follow(client: Ls
     assert client.diagnostics(index, lambda d: not d) == []
 
 
+def test_the_edited_chapter_is_published_first(tmp_path: Path) -> None:
+    # z.qmd sorts after a.qmd: a check of the whole book would publish a.qmd first.
+    root = book(tmp_path / "book", {"a.qmd": "# A\n\nSee @sec-z.\n", "z.qmd": "# Z {#sec-z}\n\nText.\n"})
+    client = LspClient(root)
+    try:
+        client.initialize()
+        z = client.open(root / "z.qmd")
+        assert client.diagnostics(z) == []
+        before = len(client.seen)
+        client.change(z, "# Z\n\nText, @fig-gone.\n", 2)
+        client.diagnostics(root.joinpath("a.qmd").as_uri(), lambda d: bool(d))
+        published = [m["params"]["uri"] for m in client.seen[before:]
+                     if m.get("method") == "textDocument/publishDiagnostics"]
+        assert published == [z, root.joinpath("a.qmd").as_uri()]
+    finally:
+        client.close()
+
+
 def test_definition_in_another_chapter_references_and_hover(client: LspClient) -> None:
     root = client.root
     index = client.open(root / "index.qmd")

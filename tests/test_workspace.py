@@ -133,6 +133,24 @@ def test_a_long_lived_workspace_agrees_with_a_fresh_one_after_every_edit(tmp_pat
     assert len(seen) > 6, "the edits changed the findings"
 
 
+def test_a_focused_refresh_brings_the_edited_file_up_to_date_first(tmp_path: Path) -> None:
+    """`refresh(focus)` updates the edited chapter's findings alone (rules skip the others);
+    `refresh_rest` then brings the chapter it broke up to date, without reading the book again."""
+    root = book(tmp_path / "book", {"a.qmd": "# A\n\nSee @sec-b.\n", "b.qmd": "# B {#sec-b}\n\nText.\n"})
+    a, b = str(root / "a.qmd"), str(root / "b.qmd")
+    workspace = Workspace(root)
+    workspace.refresh()
+    assert a not in workspace.findings
+    workspace.set_text(b, "# B\n\nText.\n\n![](gone.png)\n")  # the label goes; an image without alt text comes
+    assert workspace.refresh({b}) == {b}
+    assert a not in workspace.findings and {d.code for d in workspace.findings[b]} >= {"CAP009"}
+    project = workspace.project
+    assert workspace.refresh_rest() == {a} and workspace.project is project
+    assert [d.code for d in workspace.findings[a]] == ["XR001"]
+    assert workspace.refresh_rest() == set()  # nothing left to bring up to date
+    assert _findings(workspace) == _fresh(root, {b: "# B\n\nText.\n\n![](gone.png)\n"})
+
+
 ORDERED = {
     "a.qmd": "# A {#sec-a}\n\nAs @fig-b shows, a GPU helps.\n",
     "b.qmd": "# B {#sec-b}\n\n![B](a.png){#fig-b fig-alt=\"A plot\"}\n\nA **GPU** is a processor. See @sec-a.\n",
