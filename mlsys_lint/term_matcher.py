@@ -61,11 +61,27 @@ class TermMatch:
 
 @dataclass(slots=True)
 class Scan:
-    """One `TermMatcher.scan`: the text, its spans and what was found, for `TermMatcher.rescan`."""
+    """One `TermMatcher.scan` (or `rescan`): the text, its spans and what was found, for the
+    next `TermMatcher.rescan`."""
 
     text: str
     spans: Sequence[tuple[int, int, bool]]
     found: list[tuple[int, "TermMatch"]]
+    by_run: dict[tuple[int, int, int, bool], list["TermMatch"]] | None = None
+    """The matches of each run of prose, the run known by ``(start of its span, start, end,
+    titled)``; worked out from `found` when first needed."""
+
+    def matches_by_run(self) -> dict[tuple[int, int, int, bool], list["TermMatch"]]:
+        if self.by_run is None:
+            self.by_run = {}
+            position, found = 0, self.found
+            for run_start, run_end, index in _runs(self.spans):
+                lo, _, titled = self.spans[index]
+                matches = self.by_run[(lo, run_start, run_end, titled)] = []
+                while position < len(found) and found[position][1].start < run_end:
+                    matches.append(found[position][1])
+                    position += 1
+        return self.by_run
 
 
 # Priorities among forms with the same spelling (lower wins).
@@ -281,37 +297,36 @@ class TermMatcher:
         match)`` in text order; a match never crosses the end of its span."""
         return list(self._scan(text, spans, None))
 
-    def rescan(self, text: str, spans: Sequence[tuple[int, int, bool]], before: Scan) -> list[tuple[int, TermMatch]]:
+    def rescan(self, text: str, spans: Sequence[tuple[int, int, bool]], before: Scan) -> Scan:
         """`scan` of an edited text, given the scan of the text before the edit: a run of prose
         whose text, and the line it starts on, stand wholly before the first changed character
         or wholly after the last keeps its matches (moved by the edit's length difference);
-        the other runs are searched again.  The result equals ``scan(text, spans)``."""
-        if self._pattern is None or not spans:
-            return []
+        the other runs are searched again.  Its `found` equals ``scan(text, spans)``."""
+        runs = _runs(spans) if self._pattern is not None and spans else []
         old = before.text
         head = _common_prefix(old, text)
         tail = _common_suffix(old, text, min(len(old), len(text)) - head)
         shift = len(text) - len(old)
-        kept = _matches_by_run(before.spans, before.found)
-        runs = _runs(spans)
-        folded = _fold(text[: runs[-1][1]]) if runs else ""
+        kept = before.matches_by_run()
         found: list[tuple[int, TermMatch]] = []
+        by_run: dict[tuple[int, int, int, bool], list[TermMatch]] = {}
         for run in runs:
             run_start, run_end, index = run
             lo, _, titled = spans[index]
             reach = text.rfind("\n", 0, lo) - _LOOK_BEHIND  # the line start and hyphens before it are read
-            earlier, move = None, 0
+            matches = None
             if run_end <= head:
-                earlier = kept.get((lo, run_start, run_end, titled))
+                matches = kept.get((lo, run_start, run_end, titled))
             elif reach >= len(text) - tail:
-                earlier, move = kept.get((lo - shift, run_start - shift, run_end - shift, titled)), shift
-            if earlier is None:
-                found.extend((index, match) for match in self._search_run(text, folded, run, lo, titled, None))
-            elif move:
-                found.extend((index, match.moved(move)) for match in earlier)
-            else:
-                found.extend((index, match) for match in earlier)
-        return found
+                matches = kept.get((lo - shift, run_start - shift, run_end - shift, titled))
+                if matches is not None and shift:
+                    matches = [match.moved(shift) for match in matches]
+            if matches is None:
+                base = max(reach, 0)  # a folded copy of what the search may read
+                matches = list(self._search_run(text, _fold(text[base:run_end]), base, run, lo, titled, None))
+            by_run[(lo, run_start, run_end, titled)] = matches
+            found.extend((index, match) for match in matches)
+        return Scan(text, spans, found, by_run)
 
     def _scan(self, text, spans, sentence_start) -> Iterator[tuple[int, TermMatch]]:
         pattern = self._pattern
@@ -323,17 +338,18 @@ class TermMatcher:
         folded = _fold(text[: runs[-1][1]])
         for run in runs:  # only prose is searched, never the blanks between
             lo, _, titled = spans[run[2]]
-            for match in self._search_run(text, folded, run, lo, titled, sentence_start):
+            for match in self._search_run(text, folded, 0, run, lo, titled, sentence_start):
                 yield run[2], match
 
-    def _search_run(self, text, folded, run, lo, titled, sentence_start) -> Iterator[TermMatch]:
+    def _search_run(self, text, folded, base, run, lo, titled, sentence_start) -> Iterator[TermMatch]:
+        """The terms of one run of prose; `folded` is the folded text from offset `base` on."""
         search = self._pattern.search
         resolve = self._resolve
         pos, run_end, _ = run
-        while (m := search(folded, pos, run_end)) is not None:
-            found = resolve(text, folded, 0, m, lo, run_end, sentence_start, titled)
+        while (m := search(folded, pos - base, run_end - base)) is not None:
+            found = resolve(text, folded, base, m, lo, run_end, sentence_start, titled)
             if found is None:
-                pos = m.start() + 1
+                pos = m.start() + base + 1
             else:
                 pos = found.end
                 yield found
@@ -457,21 +473,6 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
         else:
             hi = mid - 1
     return lo
-
-
-def _matches_by_run(spans: Sequence[tuple[int, int, bool]],
-                    found: list[tuple[int, TermMatch]]) -> dict[tuple[int, int, int, bool], list[TermMatch]]:
-    """The matches of a scan by run, each run known by ``(start of its span, start, end, titled)``."""
-    by_run: dict[tuple[int, int, int, bool], list[TermMatch]] = {}
-    position = 0
-    runs = _runs(spans)
-    for run_start, run_end, index in runs:
-        lo, _, titled = spans[index]
-        matches = by_run[(lo, run_start, run_end, titled)] = []
-        while position < len(found) and found[position][1].start < run_end:
-            matches.append(found[position][1])
-            position += 1
-    return by_run
 
 
 def _runs(spans: Sequence[tuple[int, int, bool]]) -> list[tuple[int, int, int]]:

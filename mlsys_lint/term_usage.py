@@ -412,12 +412,12 @@ def _scan(project: "Project", matcher: TermMatcher, doc: "Document") -> list[tup
     key = ("term-scan", doc.path)
     before = project.latest(key)
     if before is not None and before[0] is matcher:
-        found = matcher.rescan(doc.masked, spans, before[1])
+        latest = matcher.rescan(doc.masked, spans, before[1])
     else:
-        found = matcher.scan(doc.masked, spans)
-    project.keep_latest(key, (matcher, Scan(doc.masked, spans, found)))
+        latest = Scan(doc.masked, spans, matcher.scan(doc.masked, spans))
+    project.keep_latest(key, (matcher, latest))
     prose = doc.prose
-    return [(prose[index], match) for index, match in found]
+    return [(prose[index], match) for index, match in latest.found]
 
 
 _TERMS_FACT = "terms"
