@@ -30,6 +30,8 @@ DEBOUNCE_SECONDS = 0.05
 """How long typing must pause before the book is checked again."""
 COLLECT_AFTER_SECONDS = 1.0
 """How long the editor must be quiet before the server collects its garbage."""
+COLLECT_EVERY_CHECKS = 20
+"""Checks after which the server collects even while the editor is never quiet for that long."""
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
              Severity.INFO: lsp.DiagnosticSeverity.Information}
 _SYMBOL_KINDS = {"fig": lsp.SymbolKind.Object, "tbl": lsp.SymbolKind.Struct, "lst": lsp.SymbolKind.Function,
@@ -54,6 +56,7 @@ class MlsysLanguageServer(LanguageServer):
         self.pending: asyncio.TimerHandle | None = None
         self.collection: asyncio.TimerHandle | None = None
         self.last_change = float("-inf")
+        self.checks_since_collection = 0
         self.edited: set[str] | None = set()
         """Buffers edited since the last check (None: something else changed too)."""
 
@@ -118,7 +121,11 @@ class MlsysLanguageServer(LanguageServer):
             self.publish(changed, set(self.book.engine.overlays) if focus is None else focus)
             if focus is not None:
                 self.publish(self.book.refresh_rest(), set())
-        self.collect_when_idle()
+        self.checks_since_collection += 1
+        if self.checks_since_collection >= COLLECT_EVERY_CHECKS:
+            self.collect()
+        else:
+            self.collect_when_idle()
 
     def publish(self, changed: set[str], always: set[str]) -> None:
         """Send the findings of the paths in `changed` and `always` (a path never published and
@@ -148,12 +155,20 @@ class MlsysLanguageServer(LanguageServer):
         self.refresh(self.edited)
 
     def collect_when_idle(self) -> None:
-        """Collect the garbage of the checks so far once the editor has been quiet for a while
-        (a refresh pauses the collector, `mlsys_lint.collector`; a full pass over a book's heap
-        would otherwise delay the next edit's diagnostics)."""
+        """Collect the garbage of the checks so far once the editor has been quiet for a while.
+        The server never collects on its own (`serve`): a pass over a book's heap (~0.1 s at 39
+        chapters) would otherwise start, at the allocation that triggers it, just as the next
+        edit arrives."""
         if self.collection is not None:
             self.collection.cancel()
-        self.collection = asyncio.get_event_loop().call_later(COLLECT_AFTER_SECONDS, gc.collect)
+        self.collection = asyncio.get_event_loop().call_later(COLLECT_AFTER_SECONDS, self.collect)
+
+    def collect(self) -> None:
+        if self.collection is not None:
+            self.collection.cancel()
+            self.collection = None
+        self.checks_since_collection = 0
+        gc.collect()
 
 
 server = MlsysLanguageServer()
@@ -344,4 +359,5 @@ def code_actions(ls: MlsysLanguageServer, params: lsp.CodeActionParams) -> list[
 
 def serve() -> None:
     """Speak LSP on standard input and output until the editor says exit."""
+    gc.disable()  # the server collects when the editor is quiet (`MlsysLanguageServer.collect_when_idle`)
     server.start_io()

@@ -162,3 +162,30 @@ def test_server_without_pygls_says_how_to_install(tmp_path: Path) -> None:
                           env={**__import__("os").environ, "PYTHONPATH": str(blocker.parent)})
     assert proc.returncode == 2
     assert proc.stderr.strip() == "mlsys-lint: error: the language server needs pygls: pip install 'mlsys-lint[lsp]'"
+
+
+def test_the_server_collects_when_quiet_or_every_few_checks(tmp_path: Path, monkeypatch) -> None:
+    """The server's collector never starts by itself (a pass over a book's heap would meet the
+    next edit): it collects once the editor is quiet, and every `COLLECT_EVERY_CHECKS` checks
+    when it never is."""
+    import asyncio
+
+    from mlsys_lint import lsp as server_module
+    from mlsys_lint.workspace import Workspace
+
+    root = book(tmp_path / "book", {"index.qmd": "# A\n\nSee @fig-gone.\n"})
+    collected: list[int] = []
+    monkeypatch.setattr(server_module.gc, "collect", lambda *args: collected.append(1) or 0)
+    monkeypatch.setattr(server_module, "COLLECT_AFTER_SECONDS", 0.01)
+
+    async def editing() -> None:
+        ls = server_module.MlsysLanguageServer()
+        ls.book = Workspace(root)
+        monkeypatch.setattr(ls, "text_document_publish_diagnostics", lambda params: None)
+        for _ in range(server_module.COLLECT_EVERY_CHECKS * 2 + 1):
+            ls.refresh()  # busy: no quiet spell between checks
+        assert len(collected) == 2
+        await asyncio.sleep(0.05)  # quiet: the pending collection runs
+        assert len(collected) == 3
+
+    asyncio.run(editing())
