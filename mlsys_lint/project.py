@@ -179,6 +179,8 @@ class Project:
     """The `file-listing` fact (`mlsys_lint.facts`): set when a selected rule needs it."""
     bibliography: "ProjectBibliography | None" = None
     """The `bibliography` fact (`mlsys_lint.facts`): set when a selected rule needs it."""
+    _target_folders: tuple[set[str], tuple[str, ...]] | None = field(default=None, repr=False)
+    """The folders among `targets` (``(targets, folders)``), for `is_target`."""
     footnote_index: list[FootnoteScope] | None = field(default=None, repr=False)
     """`footnote_scopes`, built on first use."""
     namespace_index: "list[Namespace] | None" = field(default=None, repr=False)
@@ -218,7 +220,10 @@ class Project:
         targets = self.targets
         if targets is None or path in targets:
             return True
-        return any(t.endswith(os.sep) and path.startswith(t) for t in targets)
+        if self._target_folders is None or self._target_folders[0] is not targets:
+            self._target_folders = (targets, tuple(t for t in targets if t.endswith(os.sep)))
+        folders = self._target_folders[1]
+        return bool(folders) and path.startswith(folders)
 
     def reported_documents(self) -> Iterable[Document]:
         """The documents whose findings are reported (`is_target`): every one unless files were named."""

@@ -8,6 +8,7 @@ book-wide tallies here, and on real books.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,14 @@ def test_quarto_web_every_fiftieth_page():
     if not root.is_dir():
         pytest.skip(f"no corpus at {root}")
     assert _check_each_file(root, every=50)[0] > 5
+
+
+def test_a_folder_named_reports_the_files_under_it(tmp_path):
+    chapters = {"index.qmd": "# I\n\nSee @sec-b and @sec-gone.\n", "part/a.qmd": "# A\n\nSee @sec-gone.\n",
+                "part/b.qmd": "# B {#sec-b}\n\n![](x.png)\n"}
+    root = book(tmp_path, chapters)
+    settings = resolve_settings([root], None)
+    whole = Engine(settings, select_rules(load_rules(), settings), base=root).run([root]).diagnostics
+    part = Engine(settings, select_rules(load_rules(), settings), base=root).run([root / "part"]).diagnostics
+    assert part == [d for d in whole if d.span.path.startswith(str(root / "part") + os.sep)]
+    assert {Path(d.span.path).name for d in part} == {"a.qmd", "b.qmd"}
