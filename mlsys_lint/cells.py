@@ -88,8 +88,9 @@ def classify(info: str) -> FenceInfo:
 
 
 _HANDLED_LANGUAGES = {"ojs", "mermaid", "dot", "graphviz", "include"}
-_FIRST_R_CELL = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*\{[ \t]*[rR][ \t,}]", re.M)
-_EXECUTABLE_CELL = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*\{[ \t]*([A-Za-z][\w+\-]*)", re.M)
+_CELL_OPENINGS = tuple(re.compile(fence + r"[`~]*[ \t]*\{[ \t]*([A-Za-z][\w+\-]*)(.?)") for fence in ("```", "~~~"))
+"""Fences opening an executable cell, ```` ```{python} ````, wherever they stand (each pattern
+starts with a literal: a fast search); `_cell_languages` keeps those at the start of a line."""
 
 
 def detect_engine(front_matter: dict[str, Any], text: str) -> str:
@@ -109,11 +110,33 @@ def detect_engine(front_matter: dict[str, Any], text: str) -> str:
     for engine in ("knitr", "jupyter"):
         if front_matter.get(engine):
             return engine
-    if _FIRST_R_CELL.search(text):
+    languages = _cell_languages(text)
+    if "r" in languages:
         return "knitr"
-    if any(match.group(1).lower() not in _HANDLED_LANGUAGES for match in _EXECUTABLE_CELL.finditer(text)):
+    if languages - _HANDLED_LANGUAGES:
         return "jupyter"
     return "markdown"
+
+
+def _cell_languages(text: str) -> set[str]:
+    """The languages of the executable cells of `text` (lower case; ``r`` only when followed by a
+    space, a comma or ``}``, as knitr's ``{r}``, ``{r label}``, ``{r, echo=FALSE}``)."""
+    found: set[str] = set()
+    for match in (match for pattern in _CELL_OPENINGS for match in pattern.finditer(text)):
+        start = match.start()
+        fence = text[start]
+        if start and text[start - 1] == fence:
+            continue  # inside a longer run of the same character: its first character was tried
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip(" \t>"):
+            continue
+        if text[start:match.start(1)].rstrip(" \t{").strip(fence):
+            continue  # a fence of mixed characters
+        language = match.group(1).lower()
+        if language == "r" and match.group(2) not in (" ", "\t", ",", "}"):
+            language = "r?"
+        found.add(language)
+    return found
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when available: 5x faster
