@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -23,6 +24,12 @@ PathLike = str | Path
 
 _journals: list[dict[tuple[str, ...], Any]] = []
 """The journals being written (a block may record inside another's; each notes every question)."""
+_remembered: list[dict[str, tuple[tuple[int, ...], bytes, str | None]]] = []
+"""The files a long-lived process read before (`remembering`), innermost last."""
+SETTLED_NS = 2_000_000_000
+"""How long before a read a file must have last changed for its bytes to be remembered: a file
+changed in the same tick as it was read may change again without its times moving (the
+"racy" files of git's index)."""
 
 
 @contextmanager
@@ -34,6 +41,18 @@ def recording() -> Iterator[dict[tuple[str, ...], Any]]:
         yield journal
     finally:
         _journals.remove(journal)
+
+
+@contextmanager
+def remembering(files: dict[str, tuple[tuple[int, ...], bytes, str | None]]) -> Iterator[None]:
+    """Inside the block, a file whose size, inode and change times are those it had when it was
+    read before into `files` (and that had settled then, `SETTLED_NS`) gives those bytes again
+    without being read: the language server checks a book again after every edit."""
+    _remembered.append(files)
+    try:
+        yield
+    finally:
+        _remembered.remove(files)
 
 
 def _note(operation: str, args: tuple[str, ...], answer: Any) -> None:
@@ -179,15 +198,29 @@ def _read(path: str, limit: int | None, answered: bool = True) -> tuple[bytes | 
     """A file's bytes (None: larger than `limit`, not read; an exception: why it cannot be
     read) and the answer noted for them (the digest only if `answered`: no journal is
     being written)."""
+    files = _remembered[-1] if _remembered else None
     try:
-        if limit is not None:
-            found = os.stat(path).st_size
-            if found > limit:
-                return None, ["large", found]
+        if limit is not None or files is not None:
+            status = os.stat(path)
+            if limit is not None and status.st_size > limit:
+                return None, ["large", status.st_size]
+        if files is not None:
+            signature = (status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns)
+            kept = files.get(path)
+            if kept is not None and kept[0] == signature:
+                digest = kept[2] if kept[2] is not None or not answered else _digest(kept[1])
+                files[path] = (signature, kept[1], digest)
+                return kept[1], digest
         data = Path(path).read_bytes()
     except (OSError, ValueError) as error:
         return error, _failure(error)
-    return data, _digest(data) if answered else None
+    digest = _digest(data) if answered else None
+    if files is not None:
+        if max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - SETTLED_NS:
+            files[path] = (signature, data, digest)
+        else:
+            files.pop(path, None)
+    return data, digest
 
 
 def _scandir(folder: str) -> tuple[list[os.DirEntry[str]] | BaseException, Any]:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from mlsys_lint import collector
+from mlsys_lint import collector, observed
 from mlsys_lint.config import Settings
 from mlsys_lint.engine import Engine
 from mlsys_lint.model import Diagnostic, Fix, Span
@@ -71,6 +72,8 @@ class Workspace:
         self.engine.memo = {}
         self.project: Project | None = None
         self.findings: dict[str, list[Diagnostic]] = {}
+        self.files: dict[str, Any] = {}
+        """Files read, with their bytes, while their times are unchanged (`observed.remembering`)."""
 
     def set_text(self, path: str, text: str | None) -> None:
         """An editor's buffer for `path` (None: the buffer closed, the file on disk counts again)."""
@@ -90,7 +93,7 @@ class Workspace:
         engine.read_ahead.clear()
         engine.parsed.clear()
         engine.caches.clear()  # this refresh's cache only (each holds the digests of the texts it hashed)
-        with collector.paused():
+        with collector.paused(), observed.remembering(self.files):
             projects = engine.projects([self.root])
             self.project = projects[0] if projects else None
             if self.project is not None:
@@ -105,7 +108,7 @@ class Workspace:
         if self.project is None or self.project.targets is None:
             return set()
         self.project.targets = None
-        with collector.paused():
+        with collector.paused(), observed.remembering(self.files):
             found = self._check()
         return self._replace(found, set(found) | set(self.findings))
 

@@ -227,3 +227,33 @@ def test_the_workspace_reads_the_cache_the_command_line_wrote_and_never_writes_i
         assert any("fig-nowhere" in message for *_, message in _findings(workspace))
     finally:
         cache_module.secret_key.cache_clear()
+
+
+def test_an_unchanged_file_is_not_read_again_and_a_changed_one_always_is(tmp_path: Path, monkeypatch) -> None:
+    """Between edits the workspace takes a settled file's bytes from memory while its size,
+    inode and times are unchanged (`observed.remembering`); a rewrite is seen even when it
+    keeps the size and puts the modification time back (the change time still moves)."""
+    import os
+
+    from mlsys_lint import observed
+
+    monkeypatch.setattr(observed, "SETTLED_NS", 0)  # no need to wait for the files to settle
+    root = book(tmp_path / "book", {"a.qmd": "# A\n\nSee @sec-b.\n", "b.qmd": "# B {#sec-b}\n\nText.\n"})
+    workspace = Workspace(root)
+    workspace.refresh()
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    workspace.refresh()
+    assert not {"a.qmd", "b.qmd", "_quarto.yml"} & set(reads)
+    b = root / "b.qmd"
+    before = b.stat()
+    b.write_text("# B {#sec-c}\n\nText.\n", encoding="utf-8")  # same size: the label is gone
+    os.utime(b, ns=(before.st_atime_ns, before.st_mtime_ns))
+    workspace.refresh()
+    assert "b.qmd" in reads and [d.code for d in workspace.findings[str(root / "a.qmd")]] == ["XR001"]
