@@ -1,11 +1,12 @@
 """`mlsys-lint server`: the Language Server Protocol over stdio (pygls), on a `Workspace`.
 
 Diagnostics on open, change and save, for every chapter whose findings an edit changes (the
-edited chapter's first, checked at once after a quiet spell, debounced while typing); go to definition and find references for ``@label``, ``[^id]`` and glossary terms
-in every chapter; hover (a float's kind, caption and place; a term's definition); document
-and workspace symbols; rename a label across the book (refused for an invalid or taken
-label); completion of labels after ``@`` and footnote ids after ``[^``; code actions for
-each finding's fix (safe ones preferred) and a suppression comment.
+edited chapter's first, checked at once after a quiet spell, debounced while typing); go to
+definition and find references for ``@label``, ``[^id]`` and glossary terms in every
+chapter; hover (a float's kind, caption and place; a term's definition); document and
+workspace symbols; rename a label across the book (refused for an invalid or taken label);
+completion of labels after ``@`` and footnote ids after ``[^``; code actions for each
+finding's fix (safe ones preferred) and a suppression comment.
 
 Positions: the model counts characters from 1, LSP counts UTF-16 code units from 0; the
 conversions below go through each line's text.
@@ -164,6 +165,7 @@ class MlsysLanguageServer(LanguageServer):
         self.collection = asyncio.get_event_loop().call_later(COLLECT_AFTER_SECONDS, self.collect)
 
     def collect(self) -> None:
+        """Collect the garbage now (and not again when the editor falls quiet)."""
         if self.collection is not None:
             self.collection.cancel()
             self.collection = None

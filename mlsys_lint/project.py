@@ -267,7 +267,8 @@ class Project:
         """
         if self.footnote_index is None:
             if self.is_book and self.units and len(self.merged_formats()) == len(self.formats):
-                self.footnote_index = [footnote_scope(self.units)] + [self.unit_footnote_scope(u) for u in self.loose_units]
+                loose = [self.unit_footnote_scope(unit) for unit in self.loose_units]
+                self.footnote_index = [footnote_scope(self.units)] + loose
             else:
                 self.footnote_index = [self.unit_footnote_scope(unit) for unit in self.all_units]
         return self.footnote_index
