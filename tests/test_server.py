@@ -189,3 +189,13 @@ def test_the_server_collects_when_quiet_or_every_few_checks(tmp_path: Path, monk
         assert len(collected) == 3
 
     asyncio.run(editing())
+
+
+def test_a_burst_of_changes_ends_with_the_last_text_checked(client: LspClient) -> None:
+    ch1 = client.open(client.root / "ch1.qmd")
+    client.diagnostics(ch1, lambda d: bool(d))
+    text = (client.root / "ch1.qmd").read_text(encoding="utf-8")
+    for version in range(2, 8):  # typed one after another, without waiting for diagnostics
+        client.change(ch1, text + f"\nAnd @fig-typed{version}.\n", version)
+    final = client.diagnostics(ch1, lambda d: any("fig-typed7" in x["message"] for x in d))
+    assert not any("fig-typed6" in x["message"] for x in final)
