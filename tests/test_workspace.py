@@ -33,12 +33,23 @@ def _findings(workspace: Workspace) -> list[tuple[str, int, int, str, str]]:
                   for found in workspace.findings.values() for d in found)
 
 
-def _fresh(root: Path, buffers: dict[str, str] | None = None):
+def _fresh_workspace(root: Path, buffers: dict[str, str] | None = None) -> Workspace:
     workspace = Workspace(root)
     for path, text in (buffers or {}).items():
         workspace.set_text(path, text)
     workspace.refresh()
-    return _findings(workspace)
+    return workspace
+
+
+def _fresh(root: Path, buffers: dict[str, str] | None = None):
+    return _findings(_fresh_workspace(root, buffers))
+
+
+def _example_book(tmp_path: Path) -> Path:
+    """A copy of the example book to edit."""
+    root = tmp_path / "book"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "book", root)
+    return root
 
 
 def test_an_edit_that_cannot_change_the_glossary_keeps_it(root: Path) -> None:
@@ -114,10 +125,8 @@ def test_a_long_lived_workspace_agrees_with_a_fresh_one_after_every_edit(tmp_pat
     """Whatever the workspace keeps between edits (parsed documents, the glossary, per-file
     results), its findings after each edit are those of a workspace built afresh."""
     import random
-    import shutil
 
-    root = tmp_path / "book"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "book", root)
+    root = _example_book(tmp_path)
     rng = random.Random(20261204)
     workspace = Workspace(root)
     workspace.refresh()
@@ -155,10 +164,8 @@ def test_edits_checked_first_on_their_own_agree_with_a_fresh_workspace(tmp_path:
     """As the language server checks an edit: the edited buffers first (`refresh(focus)`),
     whose findings must already be final, then the rest (`refresh_rest`)."""
     import random
-    import shutil
 
-    root = tmp_path / "book"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "book", root)
+    root = _example_book(tmp_path)
     rng = random.Random(20261205)
     workspace = Workspace(root)
     workspace.refresh()
@@ -170,10 +177,7 @@ def test_edits_checked_first_on_their_own_agree_with_a_fresh_workspace(tmp_path:
         for path in sorted(str(p) for p in root.glob("*.qmd")):
             workspace.set_text(path, buffers.get(path))
         workspace.refresh(edited or None)  # an edit on disk (the glossary) checks the whole book
-        fresh = Workspace(root)
-        for path, text in buffers.items():
-            fresh.set_text(path, text)
-        fresh.refresh()
+        fresh = _fresh_workspace(root, buffers)
         for path in edited:
             assert workspace.findings.get(path) == fresh.findings.get(path), path
         workspace.refresh_rest()
@@ -231,8 +235,7 @@ def test_the_workspace_reads_the_cache_the_command_line_wrote_and_never_writes_i
     from mlsys_lint import cache as cache_module
     from mlsys_lint.api import lint
 
-    root = tmp_path / "book"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "book", root)
+    root = _example_book(tmp_path)
     folder = tmp_path / "cache"
     monkeypatch.setenv("MLSYS_LINT_CACHE_DIR", str(folder))
     monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, "a key for this test")
