@@ -149,6 +149,7 @@ class Engine:
                 if self.cache is not None:
                     self.cache.store_encoded(path, data, payload)
                 self.parsed[path] = self._keep(path, data, decode_document(payload, path, data))
+                del self.read_ahead[path]  # parsed: its bytes are no longer needed
 
     def _kept(self, key: str, data: bytes) -> Document | None:
         """The document a long-lived engine made from these very bytes before (`known`)."""
