@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
+from array import array
 from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -66,8 +67,10 @@ class Source:
         self.text = text
         self.has_bom = has_bom
         self.newline = newline
-        # Each line starts one past the end of the previous one (summed at C speed).
-        self._line_starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))[:-1]
+        # Each line starts one past the end of the previous one (summed at C speed), kept as
+        # machine integers: 8 bytes a line instead of a list slot and an int object (36).
+        self._line_starts = array("q", accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+        self._line_starts.pop()
 
     @property
     def line_count(self) -> int:
