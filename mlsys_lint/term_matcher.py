@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from sys import intern
 from typing import Callable, Iterable, Iterator, Sequence
 
 from mlsys_lint.glossary import Entry, Glossary, looks_like_acronym, term_skeleton
@@ -389,8 +390,8 @@ class TermMatcher:
         role = form.role
         if not auto and role != "variant" and mode in ("none", "exact", "initials"):
             if role != "alias":  # the common case: nothing to say
-                written = text[p:e]
-                stem = _stem(core, ies)
+                written = intern(text[p:e])
+                stem = intern(_stem(core, ies))
                 return TermMatch(form.entry, p, e, written, _ROLE_KIND[role], form.form, written, stem=stem, target=stem)
         return self._judge(text, p, e, core, suffix, form, ies, auto, lo, sentence_start, heading)
 
@@ -427,12 +428,13 @@ class TermMatcher:
             if form.mode == "sensitive" and written != expected and not (titled and expected == expected.lower()):
                 if not (written == expected[:1].upper() + expected[1:] and at_sentence_start()):
                     kind, target, capital = "case", form.form, initial_capital and at_sentence_start()
-        stem = _stem(core, ies)
+        stem = intern(_stem(core, ies))
+        spelled = intern(text[p:e])
         if kind in ("canonical", "expansion"):
-            return TermMatch(entry, p, e, text[p:e], kind, form.form, text[p:e], stem=stem, target=stem)
+            return TermMatch(entry, p, e, spelled, kind, form.form, spelled, stem=stem, target=stem)
         if capital and target[:1].islower():
             target = target[0].upper() + target[1:]
-        return TermMatch(entry, p, e, text[p:e], kind, form.form, _adapt(target, ies, suffix), auto, named, stem, target)
+        return TermMatch(entry, p, e, spelled, kind, form.form, _adapt(target, ies, suffix), auto, named, stem, target)
 
     @staticmethod
     def _pick(forms: list[_Form] | None, core: str, suffix: str, ies: bool = False) -> _Form | None:

@@ -41,9 +41,11 @@ OrderKey = tuple
 class Occurrence:
     """A glossary term found in visible prose (`kind` is the prose kind)."""
 
-    key: OrderKey
     unit: "Unit"
     doc: "Document"
+    prefix: tuple[int, ...]
+    """Where `doc` stands in the unit: the offsets of the includes leading to it (``()`` for
+    the unit's own file), shared by the occurrences of one document."""
     kind: str
     match: TermMatch
     bold: bool = False
@@ -53,6 +55,12 @@ class Occurrence:
 
     def __post_init__(self) -> None:
         self.entry = self.match.entry
+
+    @property
+    def key(self) -> OrderKey:
+        """The occurrence's place in reading order across the project (`Unit.walk`'s key),
+        made when asked: a book holds hundreds of thousands of occurrences."""
+        return (self.unit.index, 0, self.prefix + (self.match.start,))
 
     @property
     def start(self) -> int:
@@ -358,8 +366,7 @@ def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> 
             masked = doc.masked
             for where, m in _cached_scan(project, glossary, doc):
                 bold = masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**"
-                occurrences.append(Occurrence((key[0], key[1], prefix + (m.start,)), unit, doc, where.kind, m,
-                                              bold, in_glossary))
+                occurrences.append(Occurrence(unit, doc, prefix, where.kind, m, bold, in_glossary))
         text = doc.source.text
         if "glossary(" not in text:
             done.add(prefix)
