@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import orjson
@@ -18,6 +19,7 @@ from mlsys_lint.glossary_files import (
     load_sources,
     parse_glossary,
 )
+from mlsys_lint import term_matcher
 from mlsys_lint.term_matcher import TermMatch, TermMatcher
 
 DATA = Path(__file__).parent / "data" / "glossary"
@@ -900,3 +902,31 @@ def test_every_entry_field_survives_the_round_trip() -> None:
     assert [vars(entry) for entry in kept] == [vars(entry) for entry in parsed]
     fields = {name for entry in parsed for name, value in vars(entry).items() if value not in (None, [], False, "")}
     assert fields == set(vars(parsed[0]))  # every field is set somewhere above
+
+
+def _fold_by_hand(text: str) -> str:
+    """`_fold`'s rule written out: lower case, the one-for-one replacements, and every maximal
+    run of spaces and line breaks overwritten with \\x01 unless it holds exactly one line break
+    (a line break with indentation) or is a single space."""
+    folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text).translate(term_matcher._FOLD)
+    out, i = [], 0
+    while i < len(folded):
+        j = i
+        while j < len(folded) and folded[j] in " \n":
+            j += 1
+        if j == i:
+            out.append(folded[i])
+            i += 1
+            continue
+        run = folded[i:j]
+        out.append(run if len(run) == 1 or run.count("\n") == 1 else "\x01" * len(run))
+        i = j
+    return "".join(out)
+
+
+def test_the_folded_copy_follows_its_rule_on_random_text():
+    rng = random.Random(7)
+    pieces = [" ", " ", "  ", "\n", "\n", "\t", "\u00a0", "a", "B", "\u0130", "-", "\u2011", "\u2019", "x\n  y"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 25)))
+        assert term_matcher._fold(text) == _fold_by_hand(text), repr(text)
