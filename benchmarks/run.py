@@ -345,7 +345,7 @@ alone at 7 MB and 19× at 70 MB (millions of strings made): too generous a yards
 
 FLOOR_ALL = r"""
 import os, re, sys
-words = re.compile(sys.argv[1]).findall if sys.argv[1] else None
+find = re.compile(sys.argv[1]).findall if sys.argv[1] else None
 n = b = 0
 for root, dirs, files in os.walk("."):
     dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -354,22 +354,22 @@ for root, dirs, files in os.walk("."):
             with open(os.path.join(root, f), encoding="utf-8", errors="replace") as fh:
                 text = fh.read()
             b += len(text)
-            if words:
-                words(text)
+            if find:
+                find(text)
             n += 1
 print(n, b)
 """
 
 FLOOR_FILES = r"""
 import re, sys
-words = re.compile(sys.argv[1]).findall if sys.argv[1] else None
+find = re.compile(sys.argv[1]).findall if sys.argv[1] else None
 b = 0
 for p in sys.argv[2:]:
     with open(p, encoding="utf-8", errors="replace") as fh:
         text = fh.read()
     b += len(text)
-    if words:
-        words(text)
+    if find:
+        find(text)
 print(len(sys.argv) - 2, b)
 """
 
@@ -957,6 +957,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary_table(results, ck))
         print(precommit_table(results, ck))
         print(markdown(results, keys))
+        print(ratio_table(results, keys))
         for prefix in ("scale-", "glossary-"):
             print(growth_table(results, [k for k in keys if k.startswith(prefix)]))
         return 0
