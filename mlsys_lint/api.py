@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from mlsys_lint.config import ConfigError, Settings, load_settings, settings_from_mapping
 from mlsys_lint.files import relative
-from mlsys_lint.model import Diagnostic, Severity, Source, plural
+from mlsys_lint.model import Diagnostic, Severity, Source, Span, plural
 
 if TYPE_CHECKING:
     from mlsys_lint.cache import DocumentCache
@@ -355,7 +355,7 @@ def _prepare(run: "RunResult", settings: Settings) -> list[Diagnostic]:
         if key not in lines:
             source = sources.get(absolute)
             lines[key] = source.line_text(d.span.line) if source is not None and 1 <= d.span.line <= source.line_count else ""
-        item = replace(d, span=replace(d.span, path=shown))
+        item = replace(d, span=Span(shown, d.span.line, d.span.column, d.span.end_line, d.span.end_column))
         item.source_line = lines[key]
         item.fingerprint = fingerprint(item, item.source_line, path=anchored)
         out.append(item)

@@ -157,6 +157,8 @@ def _cross_page_message(project: Project, kind: str, refs: list[CrossRef], elsew
 def _close_spelling(key: str, candidates: tuple[str, ...]) -> str | None:
     # A ratio of 0.8 needs lengths within a quarter of each other: skip the rest cheaply.
     near = [ident for ident in candidates if abs(len(ident) - len(key)) * 4 <= len(key) + len(ident)]
+    if not near:
+        return None
     close = difflib.get_close_matches(key, near, n=1, cutoff=0.8)
     return close[0] if close else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -314,3 +315,76 @@ def test_full_format_keeps_a_short_line_whole():
     finding = diag("FIG001", Severity.WARNING, "ch.qmd", 1, 5, 1, 17, "m", "fig-x", source_line="See @fig-missing.")
     report = make_report(diagnostics=[finding], sources={"ch.qmd": ["See @fig-missing."]}, color=False)
     assert "1 | See @fig-missing.\n" in render("full", report)
+
+
+def _rich_block(console, diagnostic, lines, url):
+    """The full format's block as it was printed with `rich` markup, one `print` per finding (the
+    oracle the direct writer must match)."""
+    from rich.markup import escape
+
+    from mlsys_lint.report.full import _STYLE, _caret_line
+
+    style = _STYLE[diagnostic.severity]
+    code = f"[link={url}]{diagnostic.code}[/link]" if url else diagnostic.code
+    span = diagnostic.span
+    gutter = len(str(span.line))
+    rows = [f"[{style}]{diagnostic.severity}[{code}][/{style}] [dim]{diagnostic.name}[/dim]: "
+            f"[bold]{escape(diagnostic.message)}[/bold]",
+            f"{' ' * gutter}[blue]-->[/blue] {escape(span.path)}:{span.line}:{span.column}"]
+    if lines is not None and 0 < span.line <= len(lines):
+        shown, carets = _caret_line(diagnostic, lines[span.line - 1])
+        rows += [f"{' ' * gutter} [blue]|[/blue]", f"[blue]{span.line} |[/blue] {escape(shown)}",
+                 f"{' ' * gutter} [blue]|[/blue] [{style}]{carets}[/{style}]"]
+    if diagnostic.fix is not None:
+        rows.append(f"{' ' * gutter} [blue]=[/blue] [green]fix:[/green] {escape(diagnostic.fix.title)}")
+    console.print("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_full_format_blocks_are_those_rich_printed(color):
+    from rich.console import Console
+
+    from mlsys_lint.report import help_url
+
+    fix = Fix("Use\t'x' [bold]", "a b.qmd", 2, 1, 2, 4, "x")
+    odd = [
+        diag("GLS001", Severity.ERROR, "a b.qmd", 2, 1, 2, 4, "tab\there [red]not markup[/red]\nsecond\tline", "x", fix),
+        diag("FIG001", Severity.WARNING, "a b.qmd", 3, 2, 5, 1, "form\x0cfeed and bell\x07, then\r return", "fig-x"),
+        diag("MSL001", Severity.ERROR, "a b.qmd", 40, 1, 40, 2, "past the end of the file"),
+        diag("CAP004", Severity.INFO, "sub/c.qmd", 1, 1, 1, 2, "", "fig-y"),
+        diag("XR999", Severity.WARNING, "a b.qmd", 4, 3, 4, 9, "no help page, so no link\n\nafter a blank line"),
+    ]
+    sources = {"a b.qmd": ["---", "backprop\tand\x0c [x]", "  ![cap](x.png)", "a\tb\t@fig-z here", "", ""],
+               "sub/c.qmd": ["é" * 150 + "@fig-y" + "\t" * 3]}
+    report = make_report(diagnostics=make_report().diagnostics + odd, sources=sources, color=color)
+    expected = io.StringIO()
+    console = Console(file=expected, force_terminal=color, no_color=not color, highlight=False, soft_wrap=True,
+                      emoji=False)
+    for finding in report.diagnostics:
+        _rich_block(console, finding, sources.get(finding.span.path), help_url(report, finding.code))
+    shown = render("full", report)
+    assert _joined_styles(shown).startswith(_joined_styles(expected.getvalue()))
+    assert ("\x1b[" in shown) is color
+
+
+def _joined_styles(text):
+    """`text` with a style closed and at once reopened written as one run (rich cuts runs at tabs),
+    and hyperlinks without rich's random ids."""
+    text = re.sub(r"\x1b\]8;id=\d+;", "\x1b]8;;", text)
+    while True:
+        joined = re.sub(r"\x1b\[([\d;]+)m([^\x1b]*)\x1b\[0m\x1b\[\1m", lambda m: f"\x1b[{m[1]}m{m[2]}", text)
+        if joined == text:
+            return text
+        text = joined
+
+
+def test_full_format_writes_findings_without_a_rich_print_each(monkeypatch):
+    from rich.console import Console
+
+    prints = []
+    original = Console.print
+    monkeypatch.setattr(Console, "print", lambda self, *args, **kwargs: prints.append(1) or original(self, *args, **kwargs))
+    many = [diag("FIG001", Severity.WARNING, "ch.qmd", 1, n + 1, 1, n + 2, "m", f"fig-{n}") for n in range(1200)]
+    text = render("full", make_report(diagnostics=many, sources={"ch.qmd": ["x" * 1300]}, color=False))
+    assert text.count("warning[FIG001]") == 1200
+    assert len(prints) < 5
