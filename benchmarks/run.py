@@ -215,7 +215,7 @@ class Bench:
     prime: bool = False  # one extra untimed run first, to fill a cache
     cache_probe: list[Path] = field(default_factory=list)  # where a cache may appear
     before_each: object = None  # callable(i) run before every (timed or not) run
-    after_all: object = None  # callable() run after the row
+    after_each: object = None  # callable() run after every run: puts back what before_each changed
 
 
 def short_cmd(cmd: list[str]) -> str:
@@ -246,29 +246,42 @@ def snapshot(paths: list[Path]) -> set[str]:
     return seen
 
 
-def measure(b: Bench, cwd: Path, env: dict, args) -> dict:
-    res: dict = {
-        "label": b.label,
-        "kind": b.kind,
-        "cmd": short_cmd(b.cmd),
-        "files": b.files,
-        "bytes": b.nbytes,
-        "status": "ok",
-    }
-    i = 0
+class Row:
+    """One row of a suite being measured: warmed up first, then timed one run at a time, so
+    that `run_suite` can alternate the rows (a slow spell of the machine then falls on every
+    row alike instead of on whichever row it hit)."""
 
-    def once(tree: bool = False) -> Run:
-        nonlocal i
+    def __init__(self, b: Bench, cwd: Path, env: dict, args) -> None:
+        self.b, self.cwd, self.env, self.args = b, cwd, env, args
+        self.runs: list[Run] = []
+        self.repeat = 0
+        self.count = 0
+        self.res: dict = {"label": b.label, "kind": b.kind, "cmd": short_cmd(b.cmd), "files": b.files,
+                          "bytes": b.nbytes, "status": "ok"}
+
+    def once(self, tree: bool = False) -> Run:
+        b = self.b
         if b.before_each:
-            b.before_each(i)
-        i += 1
-        return run_once(b.cmd, cwd, env, args.timeout, tree)
+            b.before_each(self.count)
+        self.count += 1
+        try:
+            return run_once(b.cmd, self.cwd, self.env, self.args.timeout, tree)
+        finally:
+            if b.after_each:
+                b.after_each()
 
-    try:
-        before = snapshot(b.cache_probe) if b.prime else set()
-        first = None
-        for _ in range(max(args.warmup, 1 if b.prime else 0)):
-            first = once()
+    def warm_up(self) -> None:
+        """The untimed runs (one fills the cache of a `prime` row); sets how many timed runs the
+        row gets (none when the tool is missing or its first run failed)."""
+        b, args, res = self.b, self.args, self.res
+        try:
+            before = snapshot(b.cache_probe) if b.prime else set()
+            first = None
+            for _ in range(max(args.warmup, 1 if b.prime else 0)):
+                first = self.once()
+        except FileNotFoundError as e:
+            res.update(status="not-installed", error=str(e))
+            return
         if b.prime and first is not None and b.kind == "mlsys-lint" and first.rc in b.ok_rcs:
             new = sorted(snapshot(b.cache_probe) - before)
             if not new:
@@ -277,12 +290,23 @@ def measure(b: Bench, cwd: Path, env: dict, args) -> dict:
             else:
                 res["cache_files"] = len(new)
         if first is not None and b.strict and not valid(b, first):
-            return fail(res, first)
-        repeat = args.repeat
+            fail(res, first)
+            return
+        self.repeat = args.repeat
         if first is not None and first.wall > args.slow:
-            repeat = 1
+            self.repeat = 1
             res["note"] = f"warm-up took {first.wall:.0f} s: 1 timed run"
-        runs = [once() for _ in range(repeat)]
+
+    def timed(self) -> None:
+        """One more timed run, while the row has some left."""
+        if len(self.runs) < self.repeat:
+            self.runs.append(self.once())
+
+    def result(self) -> dict:
+        """The row's figures: medians and extremes of its timed runs, peak memory, status."""
+        b, args, res, runs = self.b, self.args, self.res, self.runs
+        if not runs:
+            return res
         if b.strict and any(not valid(b, r) for r in runs):
             return fail(res, next(r for r in runs if not valid(b, r)))
         walls = [r.wall for r in runs]
@@ -297,8 +321,7 @@ def measure(b: Bench, cwd: Path, env: dict, args) -> dict:
             findings=count_findings(b.kind, runs[-1]),
         )
         if args.tree_rss:
-            t = once(tree=True)
-            res["tree_rss_mb"] = round(t.tree_rss_kb / 1024, 1)
+            res["tree_rss_mb"] = round(self.once(tree=True).tree_rss_kb / 1024, 1)
         bad = [r for r in runs if r.rc not in b.ok_rcs]
         if bad:
             if res["status"] == "ok":
@@ -307,12 +330,7 @@ def measure(b: Bench, cwd: Path, env: dict, args) -> dict:
         elif any(re.search(rb"panicked at|Traceback \(most recent call last\)", r.stderr) for r in runs[:1]):
             res["status"] = "crash-in-output"
             res["stderr_tail"] = tail(runs[0].stderr)
-    except FileNotFoundError as e:
-        res.update(status="not-installed", error=str(e))
-    finally:
-        if b.after_all:
-            b.after_all()
-    return res
+        return res
 
 
 def valid(b: Bench, r: Run) -> bool:
@@ -443,19 +461,22 @@ def build_suite(root: Path, docs: list[str], pre: list[str], ctx: dict, tools: s
         out.append(Bench("mlsys-warm", "mlsys-lint warm (cache)", "mlsys-lint", [*base, "."], n, nbytes, strict=True, prime=True, cache_probe=probe))
         out.append(Bench("mlsys-pre", f"mlsys-lint pre-commit, {kf} (--no-cache)", "mlsys-lint", [*base, "--no-cache", *pre], k, pbytes, strict=True))
         # Pre-commit as it really happens: cache warm from a full run, the k files just changed.
-        originals = {p: (root / p).read_bytes() for p in pre}
+        # Each run's edit is new (this process's id and the run's number: an earlier run's cache
+        # of the copy must not hold it); after the run the files get back their bytes and times,
+        # so that the other rows, run in turn with this one, find the book as their caches hold it.
+        originals = {p: ((root / p).read_bytes(), (root / p).stat()) for p in pre}
 
         def touch(i: int) -> None:
-            for p, data in originals.items():
-                # This process's id in the edit: an earlier run's cache of the copy must not hold it.
+            for p, (data, _) in originals.items():
                 (root / p).write_bytes(data + f"\n<!-- mlsys-lint benchmark edit {os.getpid()}-{i} -->\n".encode())
 
         def restore() -> None:
-            for p, data in originals.items():
+            for p, (data, info) in originals.items():
                 (root / p).write_bytes(data)
+                os.utime(root / p, ns=(info.st_atime_ns, info.st_mtime_ns))
 
         out.append(Bench("mlsys-pre-warm", f"mlsys-lint pre-commit, {kf} changed (cache)", "mlsys-lint", [*base, *pre], k, pbytes,
-                         strict=True, prime=True, cache_probe=probe, before_each=touch, after_all=restore))
+                         strict=True, prime=True, cache_probe=probe, before_each=touch, after_each=restore))
     for name in ("panache", "rumdl", "markdownlint-cli2"):
         if name not in tools:
             continue
@@ -500,12 +521,21 @@ def run_suite(key: str, root: Path, ctx: dict, tools: set[str], args, meta: dict
     entry = dict(meta, files=len(docs), bytes=corpus_size(root, docs), precommit_files=pre, rows={})
     load0 = os.getloadavg()[0]
     print(f"\n== {key}: {len(docs)} files, {entry['bytes'] / 1e6:.2f} MB", file=sys.stderr, flush=True)
-    for b in suite:
-        print(f"   {b.label} …", end="", file=sys.stderr, flush=True)
-        r = measure(b, root, env, args)
-        entry["rows"][b.key] = r
+    rows = [Row(b, root, env, args) for b in suite]
+    print("   warming up:", end="", file=sys.stderr, flush=True)
+    for row in rows:
+        print(f" {row.b.key}", end="", file=sys.stderr, flush=True)
+        row.warm_up()
+    print(file=sys.stderr, flush=True)
+    for turn in range(max((row.repeat for row in rows), default=0)):
+        print(f"   round {turn + 1}", file=sys.stderr, flush=True)
+        for row in rows:
+            row.timed()
+    for row in rows:
+        r = entry["rows"][row.b.key] = row.result()
         shown = f"{r['median_s']:.3f} s" if "median_s" in r else r["status"]
-        print(f" {shown}" + ("" if r["status"] == "ok" else f" [{r['status']}]"), file=sys.stderr, flush=True)
+        print(f"   {row.b.label}: {shown}" + ("" if r["status"] == "ok" else f" [{r['status']}]"),
+              file=sys.stderr, flush=True)
     entry["loadavg"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
     return entry
 
