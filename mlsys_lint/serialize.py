@@ -30,7 +30,7 @@ from mlsys_lint.cells import Expression
 from mlsys_lint.document import Document
 from mlsys_lint.model import Condition, Source
 
-FORMAT = 1
+FORMAT = 2
 """The shape of the data; bump it when the encoding (not the model) changes."""
 
 _TAG = "\x00"
@@ -381,11 +381,14 @@ _DOCUMENT_FIELDS: dict[str, Any] = {
     "other_ids": list[model_module.Label],
     "block_starts": list[int],
     "default_condition": Condition,
+    "_hidden": list[tuple[int, int]],
 }
-"""Every attribute of a `Document` with its type.  ``masked`` (the prose text) is stored
-instead of the hidden ranges it is computed from, so a warm run need not blank the text."""
+"""Every attribute of a `Document` with its type.  The masked text is not stored (it is as
+long as the file): a document read back makes it from its hidden ranges when a rule asks,
+and the facts most runs need of it (term matches, word case, numbers typed by hand) are
+cached by themselves."""
 
-_NOT_STORED = {"source", "_masked", "_hidden"}
+_NOT_STORED = {"source", "_masked"}
 
 
 _DEFAULT = None
@@ -413,7 +416,7 @@ def document_to_data(document: Document) -> dict[str, Any]:
         for name, (codec, initial) in codecs.items():
             value = getattr(document, name)
             data[name] = _DEFAULT if value == initial else codec.encode([value])
-        return {"format": FORMAT, "masked": document.masked, **data}
+        return {"format": FORMAT, **data}
     finally:
         _CURRENT.source = None
 
@@ -421,13 +424,9 @@ def document_to_data(document: Document) -> dict[str, Any]:
 def document_from_data(data: Any, source: Source) -> Document:
     """Rebuild the `Document` of `source` from `document_to_data`'s output, validating it."""
     codecs = _document_codecs()
-    if type(data) is not dict or data.get("format") != FORMAT or len(data) != len(codecs) + 2:
+    if type(data) is not dict or data.get("format") != FORMAT or len(data) != len(codecs) + 1:
         raise InvalidData("not a document of this format")
-    masked = data.get("masked")
-    if type(masked) is not str or len(masked) != len(source.text):
-        raise InvalidData("malformed masked text")
     document = Document(source)
-    document._masked = masked
     _CURRENT.source = source
     try:
         for name, (codec, _) in codecs.items():
@@ -439,4 +438,7 @@ def document_from_data(data: Any, source: Source) -> Document:
         raise InvalidData(str(error)) from None
     finally:
         _CURRENT.source = None
+    size = len(source.text)
+    if not all(0 <= start <= end <= size for start, end in document._hidden):
+        raise InvalidData("hidden range outside the text")
     return document

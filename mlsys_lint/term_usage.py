@@ -363,9 +363,7 @@ def _unit_usage(project: "Project", glossary: ProjectGlossary, unit: "Unit") -> 
         in_glossary = doc.path in chapters or unit.path in chapters
         if matcher is not None and prefix not in placed:
             placed.add(prefix)
-            masked = doc.masked
-            for where, m in _cached_scan(project, glossary, doc):
-                bold = masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**"
+            for where, m, bold in _cached_scan(project, glossary, doc):
                 occurrences.append(Occurrence(unit, doc, prefix, where.kind, m, bold, in_glossary))
         text = doc.source.text
         if "glossary(" not in text:
@@ -411,10 +409,11 @@ def prose_spans(doc: "Document") -> list[tuple[int, int, bool]]:
     return [(p.start, p.end, p.kind in _TITLED) for p in doc.prose]
 
 
-def _scan(project: "Project", matcher: TermMatcher, doc: "Document") -> list[tuple[Prose, TermMatch]]:
+def _scan(project: "Project", matcher: TermMatcher, doc: "Document") -> list[tuple[Prose, TermMatch, bool]]:
     """Every term in the prose of `doc`, in one pass over its masked text, each with the
-    innermost prose run holding it.  A long-lived engine searches again only the prose an
-    edit touched since it last scanned this file (`TermMatcher.rescan`)."""
+    innermost prose run holding it and whether it is set in bold (``**term**``).  A
+    long-lived engine searches again only the prose an edit touched since it last scanned
+    this file (`TermMatcher.rescan`)."""
     spans = prose_spans(doc)
     key = ("term-scan", doc.path)
     before = project.latest(key)
@@ -423,20 +422,22 @@ def _scan(project: "Project", matcher: TermMatcher, doc: "Document") -> list[tup
     else:
         latest = Scan(doc.masked, spans, matcher.scan(doc.masked, spans))
     project.keep_latest(key, (matcher, latest))
-    prose = doc.prose
-    return [(prose[index], match) for index, match in latest.found]
+    prose, masked = doc.prose, doc.masked
+    return [(prose[index], m, masked[m.start - 2 : m.start] == "**" and masked[m.end : m.end + 2] == "**")
+            for index, m in latest.found]
 
 
 _TERMS_FACT = "terms"
 _WORD_CASE_FACT = "word-case"
-_ROW_TYPES = (int, int, int, int, str, str, str, str, bool, bool, str, str)
+_ROW_TYPES = (int, int, int, int, str, str, str, str, bool, bool, str, str, bool)
 
 
-def _cached_scan(project: "Project", glossary: ProjectGlossary, doc: "Document") -> list[tuple[Prose, TermMatch]]:
+def _cached_scan(project: "Project", glossary: ProjectGlossary,
+                 doc: "Document") -> list[tuple[Prose, TermMatch, bool]]:
     """`_scan`, unless this file was scanned with this glossary before.  The matches of one
     file depend on its text and the glossary alone."""
 
-    def scan(doc: "Document") -> tuple[list[list] | None, list[tuple[Prose, TermMatch]]]:
+    def scan(doc: "Document") -> tuple[list[list] | None, list[tuple[Prose, TermMatch, bool]]]:
         found = _scan(project, glossary.matcher(), doc)
         return _rows(found, doc, glossary), found
 
@@ -444,14 +445,15 @@ def _cached_scan(project: "Project", glossary: ProjectGlossary, doc: "Document")
                      lambda rows: _valid(rows, doc, glossary), lambda rows: _matches(rows, doc, glossary))
 
 
-def _rows(found: list[tuple[Prose, TermMatch]], doc: "Document", glossary: ProjectGlossary) -> list[list] | None:
+def _rows(found: list[tuple[Prose, TermMatch, bool]], doc: "Document",
+          glossary: ProjectGlossary) -> list[list] | None:
     """`found` as plain data (glossary entries and prose runs by index); None if an entry is not the glossary's."""
     index = {id(entry): number for number, entry in enumerate(glossary.terms)}
     prose = {id(p): number for number, p in enumerate(doc.prose)}
-    if not all(id(m.entry) in index for _, m in found):
+    if not all(id(m.entry) in index for _, m, _ in found):
         return None
     return [[prose[id(p)], index[id(m.entry)], m.start, m.end, m.text, m.kind, m.form, m.replacement, m.auto,
-             m.named, m.stem, m.target] for p, m in found]
+             m.named, m.stem, m.target, bold] for p, m, bold in found]
 
 
 def _valid(rows: Any, doc: "Document", glossary: ProjectGlossary) -> bool:
@@ -463,9 +465,9 @@ def _valid(rows: Any, doc: "Document", glossary: ProjectGlossary) -> bool:
                and 0 <= row[0] < prose and 0 <= row[1] < terms and 0 <= row[2] <= row[3] <= size for row in rows)
 
 
-def _matches(rows: list[list], doc: "Document", glossary: ProjectGlossary) -> list[tuple[Prose, TermMatch]]:
+def _matches(rows: list[list], doc: "Document", glossary: ProjectGlossary) -> list[tuple[Prose, TermMatch, bool]]:
     prose, terms = doc.prose, glossary.terms
-    return [(prose[row[0]], TermMatch(terms[row[1]], *row[2:])) for row in rows]
+    return [(prose[row[0]], TermMatch(terms[row[1]], *row[2:12]), row[12]) for row in rows]
 
 
 def _anchor_ref(key, unit, doc, link, glossary: ProjectGlossary, chapters: set[str]) -> GlossaryRef | None:

@@ -140,7 +140,7 @@ def test_entries_signed_with_another_key_are_misses(project: Path, cold: str, mo
     for entry in documents(project):  # a forged "empty document" for every file
         payload = entry.read_bytes().partition(b"\n")[2]
         data = orjson.loads(payload)
-        data.update({name: None for name in data if name not in ("format", "masked")})
+        data.update({name: None for name in data if name != "format"})
         entry.write_bytes(sign(entry.name, orjson.dumps(data), key="f" * 64))
     code, findings, stderr = run(project, "-v")
     assert (code, findings) == (1, cold)
@@ -149,7 +149,7 @@ def test_entries_signed_with_another_key_are_misses(project: Path, cold: str, mo
 
 @pytest.mark.parametrize("damage", [
     "empty", "truncated", "header-only", "other-format", "not-json", "json-list", "wrong-shape",
-    "wrong-type", "column-length", "masked-length", "extra-key", "deep-nesting",
+    "wrong-type", "column-length", "hidden-outside", "extra-key", "deep-nesting",
 ])
 def test_damaged_or_malformed_entries_are_misses(project: Path, cold: str, damage: str) -> None:
     run(project)
@@ -178,8 +178,8 @@ def test_damaged_or_malformed_entries_are_misses(project: Path, cold: str, damag
         elif damage == "column-length":
             data["prose"] = [[1], [[0, 1], [1], ["paragraph"], [0]]]
             new = sign(entry.name, orjson.dumps(data))
-        elif damage == "masked-length":
-            data["masked"] = data["masked"] + "x"
+        elif damage == "hidden-outside":  # a hidden range past the end of the text
+            data["_hidden"] = [[1], [[0], [10**9]]]
             new = sign(entry.name, orjson.dumps(data))
         elif damage == "extra-key":
             data["surprise"] = 1
