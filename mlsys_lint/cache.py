@@ -46,6 +46,11 @@ another branch's, an older mlsys-lint's)."""
 KEEP_UNUSED_BYTES = 64 * 1024 * 1024
 """Entries a run did not use are kept up to this size, or four times what the run used if
 more (newest first), so that switching branches stays warm but the folder stays bounded."""
+SWEEP_EVERY_SECONDS = 3600
+"""A run sweeps the folder only when no run has for this long (listing a cache of a thousand
+entries costs a pre-commit run some 30 ms; an hour's stale entries cost nothing)."""
+SWEEP_STAMP = "swept"
+"""The file in the cache folder whose modification time says when a run last swept."""
 CACHE_DIR_NAME = ".mlsys-lint-cache"
 KEY_ENVIRONMENT = "MLSYS_LINT_CACHE_KEY"
 _MAGIC = b"mlsys-lint-cache"
@@ -325,10 +330,13 @@ class DocumentCache:
             return
 
     def sweep(self) -> int:
-        """After a run that wrote entries, remove those no run has used for `KEEP_UNUSED_SECONDS`,
-        then the oldest unused ones beyond `KEEP_UNUSED_BYTES` (or four times what this run
-        used); under every version's folder, never through a symbolic link.  How many went."""
+        """After a run that wrote entries, at most once every `SWEEP_EVERY_SECONDS`, remove those no
+        run has used for `KEEP_UNUSED_SECONDS`, then the oldest unused ones beyond
+        `KEEP_UNUSED_BYTES` (or four times what this run used); under every version's folder,
+        never through a symbolic link.  How many went."""
         if not self.written or not self.usable or not _real_directory(self.root):
+            return 0
+        if not self._sweep_due():
             return 0
         used, unused = 0, []
         for entry, info in _entries(self.root):
@@ -344,6 +352,23 @@ class DocumentCache:
             except OSError:
                 continue
         return removed
+
+    def _sweep_due(self) -> bool:
+        """Whether no run has swept for `SWEEP_EVERY_SECONDS` (a stamp from the future, a clock
+        put back, counts as none); if so, stamp the sweep now (never through a link)."""
+        stamp = self.root / SWEEP_STAMP
+        try:
+            last = os.lstat(stamp).st_mtime
+        except OSError:
+            last = None
+        if last is not None and self.started - SWEEP_EVERY_SECONDS < last <= self.started:
+            return False
+        try:
+            os.close(os.open(stamp, os.O_WRONLY | os.O_CREAT | _O_NOFOLLOW, 0o644))
+        except OSError:
+            return True
+        _touch(stamp)
+        return True
 
     def prepare(self) -> bool:
         """Create the folder (with its .gitignore and CACHEDIR.TAG when it is new) once per run;

@@ -548,8 +548,13 @@ def _age(path: Path, days: float) -> None:
     os.utime(path, (moment, moment))
 
 
+def _last_sweep_hours_ago(project: Path, hours: float) -> None:
+    _age(project / ".mlsys-lint-cache" / cache_module.SWEEP_STAMP, hours / 24)
+
+
 def test_entries_unused_for_two_weeks_are_swept_after_a_run_that_writes(project: Path, cold: str) -> None:
     run(project)
+    _last_sweep_hours_ago(project, 2)
     for entry in entries(project):
         _age(entry, 30)  # read again by the next run: used, so kept
     folder = project / ".mlsys-lint-cache" / code_fingerprint()
@@ -599,8 +604,39 @@ def test_the_sweep_never_follows_a_link_out_of_the_cache(project: Path, cold: st
     shard.symlink_to(outside, target_is_directory=True)  # a shard the run did not make (names are hashes)
     chapter = project / "introduction.qmd"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    stale = folder / "ab" / ("ab" + "6" * 62)
+    stale.write_bytes(b"an entry of an old file")
+    _age(stale, 15)
+    _last_sweep_hours_ago(project, 2)
     run(project)
     assert victim.read_text() == "not the cache's"
+    assert not stale.exists()  # the sweep did run
+
+
+def test_a_run_sweeps_at_most_once_an_hour(project: Path, cold: str) -> None:
+    """Listing a large cache costs every run that writes; a sweep an hour is enough."""
+    run(project)
+    stale = project / ".mlsys-lint-cache" / code_fingerprint() / "ab" / ("ab" + "6" * 62)
+    chapter = project / "introduction.qmd"
+
+    def edit_and_run(stale_days: float) -> None:
+        stale.parent.mkdir(parents=True, exist_ok=True)
+        stale.write_bytes(b"an entry of an old file")
+        _age(stale, stale_days)
+        chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+        assert run(project)[0] == 1
+
+    edit_and_run(15)
+    assert stale.exists()  # swept by the first run, 59 minutes ago at most
+    _last_sweep_hours_ago(project, 0.9)
+    edit_and_run(15)
+    assert stale.exists()
+    _last_sweep_hours_ago(project, 1.1)
+    edit_and_run(15)
+    assert not stale.exists()
+    _age(project / ".mlsys-lint-cache" / cache_module.SWEEP_STAMP, -1)  # a stamp from tomorrow: the clock moved
+    edit_and_run(15)
+    assert not stale.exists()
 
 
 @pytest.mark.parametrize("damage", [{"rows": 1}, [[5, 2, "fig"]], [[0, 10**9, "fig"]], [[0, 3, "figure"]], [[0, 3]]])
