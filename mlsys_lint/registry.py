@@ -77,25 +77,15 @@ def load_registry(skip: frozenset[str] = frozenset()) -> Registry:
     does not exist, or reuses a code already registered is recorded as broken (its other
     rules still load); distributions named in `skip` are never imported.
     """
-    from importlib.metadata import entry_points
-
-    names: dict[int, str] = {}
-
-    def distribution(entry) -> str:
-        dist = getattr(entry, "dist", None)
-        if dist is None:
-            return "unknown distribution"
-        if id(dist) not in names:  # each reading of `name` parses the distribution's METADATA again
-            names[id(dist)] = dist.name
-        return names[id(dist)]
+    from mlsys_lint.entry_points import entry_points
 
     def order(entry) -> tuple:
-        name = normalise_distribution(distribution(entry))
+        name = normalise_distribution(entry.distribution)
         return (name != DISTRIBUTION, name, entry.name)
 
     registry = Registry({})
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=order):
-        dist = distribution(entry)
+    for entry in sorted(entry_points(ENTRY_POINT_GROUP), key=order):
+        dist = entry.distribution
         if normalise_distribution(dist) in skip:
             continue
         where = f"{entry.name} = {entry.value}"
