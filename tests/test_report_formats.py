@@ -341,8 +341,10 @@ def _rich_block(console, diagnostic, lines, url):
 
 
 @pytest.mark.parametrize("color", [False, True])
-def test_full_format_blocks_are_those_rich_printed(color):
+def test_full_format_blocks_are_those_rich_printed(color, monkeypatch):
     from rich.console import Console
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
     from mlsys_lint.report import help_url
 

@@ -65,8 +65,11 @@ class _Painter:
         sgr = _SGR[style]
         return "\n".join(f"\x1b[{sgr}m{line}\x1b[0m" if line else line for line in text.split("\n"))
 
-    def link(self, text: str, style: str, url: str) -> str:
-        return f"\x1b]8;;{url}\x1b\\{self(text, style)}\x1b]8;;\x1b\\"
+    def label(self, severity: str, code: str, style: str, url: str | None) -> str:
+        """``severity[CODE]`` in `style`, the code a hyperlink to its help page when it has one."""
+        if not self.color or url is None:
+            return self(f"{severity}[{code}]", style)
+        return f"{self(f'{severity}[', style)}\x1b]8;;{url}\x1b\\{self(code, style)}\x1b]8;;\x1b\\{self(']', style)}"
 
 
 def _shown(text: str, column: int) -> str:
@@ -82,13 +85,9 @@ def _block(paint: _Painter, diagnostic: Diagnostic, lines: list[str] | None, url
     span = diagnostic.span
     gutter = " " * len(str(span.line))
     bar = paint("|", "blue")
-    label = f"{diagnostic.severity}[{diagnostic.code}]"
-    if paint.color and url is not None:
-        label = f"{paint(f'{diagnostic.severity}[', style)}{paint.link(diagnostic.code, style, url)}{paint(']', style)}"
-    else:
-        label = paint(label, style)
-    heading = f"{diagnostic.severity}[{diagnostic.code}] {diagnostic.name}: "
-    rows = [f"{label} {paint(diagnostic.name, 'dim')}: {paint(_shown(diagnostic.message, len(heading)), 'bold')}",
+    label = paint.label(str(diagnostic.severity), diagnostic.code, style, url)
+    column = len(f"{diagnostic.severity}[{diagnostic.code}] {diagnostic.name}: ")
+    rows = [f"{label} {paint(diagnostic.name, 'dim')}: {paint(_shown(diagnostic.message, column), 'bold')}",
             f"{gutter}{paint('-->', 'blue')} {_shown(span.path, len(gutter) + 4)}:{span.line}:{span.column}"]
     if lines is not None and 0 < span.line <= len(lines):
         shown, carets = _caret_line(diagnostic, lines[span.line - 1])
@@ -112,7 +111,7 @@ def _blocks(report: Report, paint: _Painter) -> Iterator[str]:
 def render(report: Report, out: TextIO) -> None:
     console = Console(file=out, force_terminal=report.color, no_color=report.color is False, highlight=False,
                       soft_wrap=True, emoji=False)
-    paint = _Painter(console.color_system is not None and not console.legacy_windows)
+    paint = _Painter(console.color_system is not None and not console.legacy_windows and not console.no_color)
     batch: list[str] = []
     for block in _blocks(report, paint):
         batch.append(block)
