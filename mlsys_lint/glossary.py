@@ -226,9 +226,11 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _MARKS = re.compile(r"[*_`~]+")
 
 
+@lru_cache(maxsize=1 << 14)
 def normalize_definition(text: str) -> str:
     """A definition with Markdown markup (emphasis, code ticks, links' targets, HTML
-    tags), curly quotes and whitespace differences removed — for comparing definitions."""
+    tags), curly quotes and whitespace differences removed — for comparing definitions
+    (memoised: the glossary, GLS002 and the audit compare the same texts)."""
     text = unicodedata.normalize("NFC", text)
     text = _LINK.sub(r"\1", text)
     text = _TAG.sub("", text)
