@@ -73,7 +73,7 @@ def _listed(group: str) -> list[EntryPoint]:
     found: list[EntryPoint] = []
     for folder in sys.path:
         for path in _metadata_folders(folder):
-            name = _normalise(_name_from_stem(os.path.basename(path)))
+            name = normalise_distribution(_name_from_stem(os.path.basename(path)))
             if name in seen:
                 continue
             seen.add(name)
@@ -100,7 +100,7 @@ def _metadata_folders(folder: str) -> list[str]:
     for child in children:
         low = child.lower()
         if low.endswith((".dist-info", ".egg-info")):
-            groups.setdefault(_normalise(low.rpartition(".")[0].partition("-")[0]), []).append(
+            groups.setdefault(normalise_distribution(low.rpartition(".")[0].partition("-")[0]), []).append(
                 os.path.join(folder, child))
     return [path for paths in groups.values() for path in paths]
 
@@ -112,8 +112,9 @@ def _name_from_stem(stem: str) -> str:
     return filename.partition("-")[0]
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+def normalise_distribution(name: str) -> str:
+    """A distribution name compared as pip compares them (``My_Plugin`` = ``my-plugin``; PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _read(path: str, name: str) -> str | None:

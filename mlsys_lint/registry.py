@@ -8,12 +8,12 @@ only inform, such as ``--version``, stay cheap).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Iterable
 
 from mlsys_lint.config import ConfigError, Settings
+from mlsys_lint.entry_points import entry_points, normalise_distribution
 from mlsys_lint.facts import FACTS
 from mlsys_lint.plugin import BUILT_IN, Rule, doc_url
 
@@ -57,11 +57,6 @@ class Registry:
                               f"[{first.distribution}]` or {SKIP_PLUGINS_ENV}={first.distribution}")
 
 
-def normalise_distribution(name: str) -> str:
-    """A distribution name compared as pip compares them (``My_Plugin`` = ``my-plugin``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def skipped_plugins(settings: Settings | None = None) -> frozenset[str]:
     """Distributions to skip: the `skip-plugins` setting plus the environment variable."""
     names = [name for name in os.environ.get(SKIP_PLUGINS_ENV, "").split(",") if name.strip()]
@@ -77,7 +72,6 @@ def load_registry(skip: frozenset[str] = frozenset()) -> Registry:
     does not exist, or reuses a code already registered is recorded as broken (its other
     rules still load); distributions named in `skip` are never imported.
     """
-    from mlsys_lint.entry_points import entry_points
 
     def order(entry) -> tuple:
         name = normalise_distribution(entry.distribution)
