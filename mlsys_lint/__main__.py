@@ -1,5 +1,5 @@
 """``python -m mlsys_lint``."""
 
-from mlsys_lint.cli import main
+from mlsys_lint.cli import run
 
-main()
+run()

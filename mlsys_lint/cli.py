@@ -22,6 +22,9 @@ from mlsys_lint.model import plural
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
+_kept_until_exit: list[Any] | None = None
+"""Set by `run`: what each check made, kept so that none of it is freed before the process ends."""
+
 
 class UsageFailure(Exception):
     """A problem with how the linter was called or configured (exit 2)."""
@@ -53,6 +56,43 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
               help="Show the version and exit.")
 def main() -> None:
     """Lint Quarto manuscripts: cross-references, figures, captions, footnotes, glossary terms."""
+
+
+def run() -> None:
+    """The ``mlsys-lint`` command and ``python -m mlsys_lint``: `main`, then the process ends
+    at once (`os._exit`, as mypy does), without freeing what the run made object by object.
+
+    A run's model of a book is hundreds of thousands of objects (chapters, prose runs,
+    term occurrences); tearing them down one at a time cost 7% of a pre-commit run on the
+    MLSysBook-sized benchmark book, for a process about to end.  Standard output and error
+    are flushed first; every file a run writes is closed before its command returns.  A
+    program that calls `main` itself (click's test runner, a script) exits as usual."""
+    global _kept_until_exit
+    _kept_until_exit = []
+    try:
+        main()
+        status = EXIT_CLEAN
+    except SystemExit as stop:
+        status = _exit_status(stop.code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader gone away (a closed pipe), a stream closed
+            pass
+    os._exit(status)
+
+
+def _exit_status(code: Any) -> int:
+    """The process status `sys.exit(code)` gives (None: 0; a message: printed, then 1)."""
+    if code is None:
+        return EXIT_CLEAN
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        print(code, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+    return 1
 
 
 def _project_options(function):
@@ -220,6 +260,8 @@ def _check(paths: list[str], options: dict[str, Any]) -> int:
         baseline=baseline, text=text, cache=not options.get("no_cache"), cache_dir=options.get("cache_dir"),
         jobs=options.get("jobs"), progress=progress,
         reuse=not (diff_only or options.get("add_suppressions"))), quiet)
+    if _kept_until_exit is not None:
+        _kept_until_exit.append(result)
     if options.get("verbose"):
         _report_cache(result)
     if diff_only:

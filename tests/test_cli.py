@@ -155,6 +155,75 @@ def test_subprocess_entry_point_and_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_the_command_exits_at_once_with_its_status_and_keeps_what_the_check_made(broken: Path, monkeypatch) -> None:
+    """`cli.run` (the console script) flushes its output and ends the process with the
+    check's status, with the check's result still alive (nothing torn down before the end)."""
+    import mlsys_lint.cli as cli
+
+    class Ended(Exception):
+        pass
+
+    def end(status: int) -> None:
+        raise Ended(status)
+
+    monkeypatch.setattr(cli.os, "_exit", end)
+    monkeypatch.setattr(cli, "_kept_until_exit", None)
+    monkeypatch.chdir(broken)
+
+    def status_of(*argv: str) -> int:
+        monkeypatch.setattr(sys, "argv", ["mlsys-lint", *argv])
+        with pytest.raises(Ended) as ended:
+            cli.run()
+        return ended.value.args[0]
+
+    assert status_of("--select", "MSL", "--format", "json") == 1
+    kept = cli._kept_until_exit
+    assert len(kept) == 1 and kept[0].exit_code == 1 and kept[0].projects
+    assert (status_of("--version"), status_of("--bogus")) == (0, 2)
+
+
+def test_the_status_of_an_exit_with_a_message_or_none(capsys) -> None:
+    from mlsys_lint.cli import _exit_status
+
+    assert (_exit_status(None), _exit_status(0), _exit_status(2), _exit_status(256 + 1)) == (0, 0, 2, 1)
+    assert _exit_status("cannot go on") == 1
+    assert capsys.readouterr().err == "cannot go on\n"
+
+
+def test_output_still_buffered_is_written_before_the_process_ends(monkeypatch) -> None:
+    import mlsys_lint.cli as cli
+
+    class Ended(Exception):
+        pass
+
+    def end(status: int) -> None:
+        raise Ended(status)
+
+    def command() -> None:
+        sys.stdout.write("written, not flushed")
+        sys.exit(3)
+
+    buffer = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer, encoding="utf-8"))
+    monkeypatch.setattr(cli.os, "_exit", end)
+    monkeypatch.setattr(cli, "main", command)
+    with pytest.raises(Ended) as ended:
+        cli.run()
+    assert ended.value.args == (3,) and buffer.getvalue() == b"written, not flushed"
+
+
+def test_a_subprocess_prints_all_of_a_long_report_before_it_ends(tmp_path: Path) -> None:
+    """A report far longer than a pipe's buffer arrives whole, with the status, through the
+    console script's path (`python -m`), which ends the process at once."""
+    chapters = {f"c{n}.qmd": "# C\n\n" + "See @fig-missing.\n\n" * 300 for n in range(20)}
+    root = book(tmp_path, {"index.qmd": "# I\n", **chapters})
+    proc = subprocess.run([sys.executable, "-m", "mlsys_lint", "--select", "XR001", "--format", "json", "--no-cache"],
+                          cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert len(proc.stdout) > 1 << 20
+    assert len(json.loads(proc.stdout)["diagnostics"]) == 20 * 300
+
+
 def test_deterministic_output(broken: Path) -> None:
     first = run(["--select", "MSL", "--format", "json"], broken).output
     assert first == run(["--select", "MSL", "--format", "json"], broken).output
