@@ -210,7 +210,8 @@ class DocumentCache:
         self._ready = False
         self._shards: dict[str, bool] = {}
         self._text_digests: dict[int, tuple[str, bytes]] = {}
-        """Each file text's digest, by the text object (a run asks for several facts of a file)."""
+        """Each file text's digest, by the text object (a run asks for several facts of a file);
+        for the text of a document this cache read or wrote, that of its bytes (`_remember`)."""
 
     def _shard(self, name: str) -> Path | None:
         """The sub-folder of entry `name`, if it is a real directory (checked once per run)."""
@@ -219,8 +220,14 @@ class DocumentCache:
             self._shards[name[:2]] = _real_directory(shard)
         return shard if self._shards[name[:2]] else None
 
-    def _name(self, path: str, data: bytes) -> str:
-        return hashlib.sha256(path.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()
+    def _name(self, path: str, digest: bytes) -> str:
+        """The entry of the document of `path` whose bytes have the SHA-256 `digest`."""
+        return hashlib.sha256(path.encode("utf-8", "surrogateescape") + b"\0" + digest).hexdigest()
+
+    def _remember(self, text: str, digest: bytes) -> None:
+        """Name the facts of `text` after the `digest` of the bytes it was decoded from
+        (`_text_digest`): hashing those costs less than encoding the text again."""
+        self._text_digests[id(text)] = (text, b"bytes\0" + digest)
 
     def _signature(self, name: str, payload: bytes) -> bytes:
         assert self.key is not None
@@ -228,17 +235,20 @@ class DocumentCache:
 
     def load(self, path: str, data: bytes) -> Document | None:
         """The cached document of `path` holding `data`, or None (a miss)."""
-        payload = self._read(self._name(path, data), limit=max(1 << 20, 64 * len(data)))
+        digest = hashlib.sha256(data).digest()
+        payload = self._read(self._name(path, digest), limit=max(1 << 20, 64 * len(data)))
         if payload is None:
             return None
         from mlsys_lint.reading import UnreadableFile, decode
         from mlsys_lint.serialize import InvalidData, document_from_data
 
         try:
-            document = document_from_data(orjson.loads(payload), decode(data, path))
+            source = decode(data, path)
+            document = document_from_data(orjson.loads(payload), source)
         except (orjson.JSONDecodeError, RecursionError, InvalidData, UnreadableFile):
             self.rejected += 1
             return None
+        self._remember(source.text, digest)
         self.hits += 1
         return document
 
@@ -281,7 +291,7 @@ class DocumentCache:
     def _text_digest(self, text: str) -> bytes:
         kept = self._text_digests.get(id(text))
         if kept is None or kept[0] is not text:
-            kept = (text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+            kept = (text, b"text\0" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
             self._text_digests[id(text)] = kept
         return kept[1]
 
@@ -308,11 +318,13 @@ class DocumentCache:
             return
         payload = encode_document(document)
         if payload is not None:
-            self.store_encoded(path, data, payload)
+            self.store_encoded(path, data, payload, document.source.text)
 
-    def store_encoded(self, path: str, data: bytes, payload: bytes) -> None:
-        """Keep a document already encoded by `encode_document`."""
-        self._write(self._name(path, data), payload)
+    def store_encoded(self, path: str, data: bytes, payload: bytes, text: str) -> None:
+        """Keep a document already encoded by `encode_document`, whose text is `text`."""
+        digest = hashlib.sha256(data).digest()
+        self._remember(text, digest)
+        self._write(self._name(path, digest), payload)
 
     def _write(self, name: str, payload: bytes) -> None:
         if self.read_only or not self.usable or not self.prepare():

@@ -146,9 +146,10 @@ class Engine:
             for (path, data), payload in zip(todo, pool.map(_parse_data, todo, chunksize=chunk)):
                 if payload is None:
                     continue
+                document = decode_document(payload, path, data)
                 if self.cache is not None:
-                    self.cache.store_encoded(path, data, payload)
-                self.parsed[path] = self._keep(path, data, decode_document(payload, path, data))
+                    self.cache.store_encoded(path, data, payload, document.source.text)
+                self.parsed[path] = self._keep(path, data, document)
                 del self.read_ahead[path]  # parsed: its bytes are no longer needed
 
     def _kept(self, key: str, data: bytes) -> Document | None:

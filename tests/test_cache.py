@@ -110,6 +110,21 @@ def test_warm_run_equals_cold_run_and_hits(project: Path, cold: str) -> None:
     assert hits == len(entries(project)) > 5 and rejected == 0 and misses == UNSTORED
 
 
+@pytest.mark.parametrize("first", [["--jobs", "2"], ["--jobs", "1"]])
+def test_facts_are_found_again_whichever_way_the_documents_were_parsed(project: Path, cold: str,
+                                                                     first: list[str]) -> None:
+    """A file's facts are named after the digest of its bytes, whether its document was parsed
+    here, in a worker process (`--jobs 2`) or read back from the cache: every later run finds
+    each of them."""
+    run(project, *first)
+    stored = len(entries(project))
+    for _ in range(2):
+        code, findings, stderr = run(project, "-v", "--jobs", "1")
+        assert (code, findings) == (1, cold)
+        assert verbose_counts(stderr) == (stored, UNSTORED, 0)
+        assert len(entries(project)) == stored
+
+
 def test_planted_pickles_run_nothing(project: Path, cold: str, tmp_path: Path) -> None:
     run(project)
     marker = tmp_path / "pwned"
