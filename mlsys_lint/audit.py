@@ -18,12 +18,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from mlsys_lint.config import Settings
+from mlsys_lint.elements import format_is
 from mlsys_lint.files import relative
-from mlsys_lint.model import Diagnostic, Span, format_is, plural
+from mlsys_lint.image_files import local_images
+from mlsys_lint.model import Diagnostic, Span, plural
+from mlsys_lint.numbering import float_numbers
 from mlsys_lint.plugin import Rule
 from mlsys_lint.project import Project, Unit
-from mlsys_lint.image_files import local_images
-from mlsys_lint.numbering import float_numbers
 from mlsys_lint.xref import CrossRef, FloatEntry, Namespace, crossref_type, namespaces, top_level
 
 AUDIT_TAGS = ("crossref", "figures", "captions")

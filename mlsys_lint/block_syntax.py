@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 from mlsys_lint.attributes import Attributes
+from mlsys_lint.elements import Callout, Condition, Text
 from mlsys_lint.inline import ScanResult
-from mlsys_lint.model import Callout, Condition, Source, Text
+from mlsys_lint.model import Source
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>.*?)[ \t]*$")
 DIV_FENCE_NESTED = re.compile(r"^[ \t]*(?P<colons>:{3,})[ \t]*(?P<rest>.*?)[ \t]*$")

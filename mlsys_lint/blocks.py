@@ -45,8 +45,9 @@ from mlsys_lint.blocks_divs import DivBlocks
 from mlsys_lint.blocks_notes import NoteBlocks
 from mlsys_lint.blocks_tables import TableBlocks
 from mlsys_lint.document_model import Cell, Document
+from mlsys_lint.elements import CROSSREF_TYPES, Condition, Float, Heading, Include, Problem, Text
 from mlsys_lint.inline import InlineScanner
-from mlsys_lint.model import CROSSREF_TYPES, Condition, Float, Heading, Include, Problem, Source, Text
+from mlsys_lint.model import Source
 
 
 class BlockScanner(TableBlocks, NoteBlocks, DivBlocks):

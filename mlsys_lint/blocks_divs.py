@@ -6,7 +6,7 @@ import re
 
 from mlsys_lint.attributes import Attributes, find_attribute_end, parse_attributes
 from mlsys_lint.block_syntax import Block, Frame, attribute_text, condition_clauses
-from mlsys_lint.model import CROSSREF_TYPES, Callout, Condition, Float, Text
+from mlsys_lint.elements import CROSSREF_TYPES, Callout, Condition, Float, Text
 
 
 class DivBlocks:

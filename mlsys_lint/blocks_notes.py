@@ -14,7 +14,7 @@ from mlsys_lint.block_syntax import (
     indent_width,
     is_table,
 )
-from mlsys_lint.model import FootnoteDef, Problem, Text
+from mlsys_lint.elements import FootnoteDef, Problem, Text
 
 
 class NoteBlocks:

@@ -15,7 +15,7 @@ from mlsys_lint.block_syntax import (
     is_table,
 )
 from mlsys_lint.document_model import DefinitionItem
-from mlsys_lint.model import Float, Problem, Text
+from mlsys_lint.elements import Float, Problem, Text
 
 
 class TableBlocks:

@@ -17,8 +17,8 @@ import yaml
 
 from mlsys_lint.attributes import ChunkHeader
 from mlsys_lint.document_model import Cell, Document
+from mlsys_lint.elements import Condition, Float, Problem, Suppression, Text
 from mlsys_lint.inline import InlineScanner
-from mlsys_lint.model import Condition, Float, Problem, Suppression, Text
 
 _COMMENT_TOKENS = {
     "//": "ojs js javascript dot cpp c++ java go scala rust csharp c# kotlin swift typescript ts groovy "

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlsys_lint.model import (
+from mlsys_lint.elements import (
     Callout,
     Condition,
     Float,
@@ -27,10 +27,10 @@ from mlsys_lint.model import (
     RawTex,
     Reference,
     Shortcode,
-    Source,
     Suppression,
     Text,
 )
+from mlsys_lint.model import Source
 
 _SUPPRESSION = re.compile(r"^\s*mlsys-lint:\s*(disable-next-line|disable-line|disable-file|disable|enable)\b\s*(.*?)\s*$", re.S)
 

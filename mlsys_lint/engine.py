@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mlsys_lint import observed
+from mlsys_lint.cache import DocumentCache, decode_document, encode_document
 from mlsys_lint.config import ConfigError, Settings
 from mlsys_lint.document import Document, parse
+from mlsys_lint.elements import Suppression
 from mlsys_lint.facts import FACTS
 from mlsys_lint.files import relative
-from mlsys_lint.model import Diagnostic, Source, Span, Suppression
+from mlsys_lint.model import Diagnostic, Source, Span
+from mlsys_lint.planning import Plan, cache_folder, plan_projects
 from mlsys_lint.plugin import Rule
 from mlsys_lint.project import (
     Project,
@@ -27,8 +30,6 @@ from mlsys_lint.project import (
     build_project,
     glob_to_regex,
 )
-from mlsys_lint.cache import DocumentCache, decode_document, encode_document
-from mlsys_lint.planning import Plan, cache_folder, plan_projects
 from mlsys_lint.reading import UnreadableFile, decode, read_bytes
 from mlsys_lint.registry import matches, rule_options
 

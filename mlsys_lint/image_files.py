@@ -15,8 +15,8 @@ import re
 from typing import Any, Iterator
 from urllib.parse import unquote
 
+from mlsys_lint.elements import Picture
 from mlsys_lint.file_listing import FileListing, Lookup
-from mlsys_lint.model import Picture
 from mlsys_lint.project import Project, Unit
 from mlsys_lint.xref import output_formats
 

@@ -13,15 +13,7 @@ from dataclasses import dataclass, field
 
 from mlsys_lint.attributes import Attributes, find_attribute_end, parse_attributes
 from mlsys_lint.document_model import Document
-from mlsys_lint.model import (
-    FootnoteRef,
-    InlineNote,
-    Picture,
-    Problem,
-    RawTex,
-    Reference,
-    Shortcode,
-)
+from mlsys_lint.elements import FootnoteRef, InlineNote, Picture, Problem, RawTex, Reference, Shortcode
 
 
 _TRIGGER = re.compile(r"\\|`|\$|<|\{\{|!\[|\[|@|\^\[|https?://|\{[#.]")

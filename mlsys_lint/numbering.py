@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mlsys_lint.model import format_is
+from mlsys_lint.elements import format_is
 from mlsys_lint.xref import FloatEntry, namespaces
 
 if TYPE_CHECKING:

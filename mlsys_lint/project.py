@@ -20,9 +20,9 @@ import yaml
 
 from mlsys_lint import observed
 from mlsys_lint.document import Document
+from mlsys_lint.elements import CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Suppression, base_format
 from mlsys_lint.inputs import CONFIG_NAMES, TEXT_SUFFIXES, book_render_list, exists, is_file, project_input_files
-from mlsys_lint.model import (CROSSREF_TYPES, FLOAT_TYPES, FootnoteDef, FootnoteRef, Source, Span, Suppression,
-                              base_format)
+from mlsys_lint.model import Source, Span
 
 if TYPE_CHECKING:
     from mlsys_lint.bibliography import ProjectBibliography

@@ -25,10 +25,12 @@ from operator import attrgetter
 from typing import Any
 
 from mlsys_lint import document as document_module
+from mlsys_lint import elements as elements_module
 from mlsys_lint import model as model_module
 from mlsys_lint.cells import Expression
 from mlsys_lint.document import Document
-from mlsys_lint.model import Condition, Source
+from mlsys_lint.elements import Condition
+from mlsys_lint.model import Source
 
 FORMAT = 2
 """The shape of the data; bump it when the encoding (not the model) changes."""
@@ -304,7 +306,7 @@ class _Codecs:
 
     def __init__(self) -> None:
         self.instances: dict[type, _Instances] = {}
-        self.namespace = {**vars(model_module), **vars(document_module)}
+        self.namespace = {**vars(model_module), **vars(elements_module), **vars(document_module)}
 
     def for_hint(self, hint: Any) -> Any:
         accepted = _accepted_types(hint)
@@ -360,25 +362,25 @@ _CURRENT = _Current()
 _DOCUMENT_FIELDS: dict[str, Any] = {
     "front_matter": dict[str, Any],
     "engine": str,
-    "labels": list[model_module.Label],
-    "references": list[model_module.Reference],
-    "floats": list[model_module.Float],
-    "footnote_refs": list[model_module.FootnoteRef],
-    "footnote_defs": list[model_module.FootnoteDef],
-    "inline_notes": list[model_module.InlineNote],
-    "shortcodes": list[model_module.Shortcode],
-    "pictures": list[model_module.Picture],
-    "includes": list[model_module.Include],
-    "raw_tex": list[model_module.RawTex],
-    "headings": list[model_module.Heading],
-    "callouts": list[model_module.Callout],
-    "prose": list[model_module.Prose],
-    "suppressions": list[model_module.Suppression],
-    "problems": list[model_module.Problem],
+    "labels": list[elements_module.Label],
+    "references": list[elements_module.Reference],
+    "floats": list[elements_module.Float],
+    "footnote_refs": list[elements_module.FootnoteRef],
+    "footnote_defs": list[elements_module.FootnoteDef],
+    "inline_notes": list[elements_module.InlineNote],
+    "shortcodes": list[elements_module.Shortcode],
+    "pictures": list[elements_module.Picture],
+    "includes": list[elements_module.Include],
+    "raw_tex": list[elements_module.RawTex],
+    "headings": list[elements_module.Heading],
+    "callouts": list[elements_module.Callout],
+    "prose": list[elements_module.Prose],
+    "suppressions": list[elements_module.Suppression],
+    "problems": list[elements_module.Problem],
     "cells": list[document_module.Cell],
     "links": list[tuple[int, int, str]],
     "definitions": list[document_module.DefinitionItem],
-    "other_ids": list[model_module.Label],
+    "other_ids": list[elements_module.Label],
     "block_starts": list[int],
     "default_condition": Condition,
     "_hidden": list[tuple[int, int]],

@@ -28,7 +28,8 @@ from mlsys_lint.terms import ProjectGlossary, project_glossary
 
 if TYPE_CHECKING:
     from mlsys_lint.document import Document
-    from mlsys_lint.model import Prose, Span
+    from mlsys_lint.elements import Prose
+    from mlsys_lint.model import Span
     from mlsys_lint.project import Project, Unit
 
 _R_CALL = re.compile(r"`r[ \t]+glossary\(\s*([\"'])((?:(?!\1).)*)\1([^`]*)\)\s*`")

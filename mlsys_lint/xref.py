@@ -24,8 +24,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from mlsys_lint.elements import Condition, Float, Label, Reference
 from mlsys_lint.files import relative
-from mlsys_lint.model import Condition, Float, Label, Reference, Span
+from mlsys_lint.model import Span
 
 from mlsys_lint.project import format_names
 

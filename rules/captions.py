@@ -16,7 +16,8 @@ from typing import Any, Iterator
 
 from mlsys_lint.cells import option_prefix
 from mlsys_lint.document import Cell, Document
-from mlsys_lint.model import Float, Span, Text, Violation
+from mlsys_lint.elements import Float, Text
+from mlsys_lint.model import Span, Violation
 from mlsys_lint.plugin import Advice, Option, rule
 from mlsys_lint.project import Project
 

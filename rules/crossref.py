@@ -8,9 +8,10 @@ from functools import cache, lru_cache, partial
 import re
 from typing import Any, Iterator
 
+from mlsys_lint.elements import Condition, Label, format_is
 from mlsys_lint.file_facts import per_file
 from mlsys_lint.files import relative
-from mlsys_lint.model import Condition, Label, Violation, format_is
+from mlsys_lint.model import Violation
 from mlsys_lint.numbering import numbers_by_chapter
 from mlsys_lint.plugin import Option, rule
 from mlsys_lint.project import Project

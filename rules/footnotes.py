@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from mlsys_lint.model import Condition, Fix, Float, FootnoteDef, FootnoteRef, Severity, Text, Violation, format_is
+from mlsys_lint.elements import Condition, Float, FootnoteDef, FootnoteRef, Text, format_is
+from mlsys_lint.model import Fix, Severity, Violation
 from mlsys_lint.plugin import rule
 from mlsys_lint.project import FootnoteScope, Project, nested_note
 from mlsys_lint.xref import output_formats

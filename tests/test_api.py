@@ -146,3 +146,20 @@ def test_progress_reports_phases_with_counts(tmp_path) -> None:
     lint([root], cache=False, select=["XR001", "GLS003"], progress=phases.append)
     assert phases[:2] == ["parsing 1/2 documents", "parsing 2/2 documents"]
     assert "reading the glossary" in phases and "checking XR001 unresolved-reference" in phases
+
+
+def test_the_elements_of_a_manuscript_are_still_found_in_the_model_module() -> None:
+    """Plugins written before the elements moved to `mlsys_lint.elements` import them from
+    `mlsys_lint.model`; a name the model never had is still an AttributeError."""
+    import mlsys_lint.elements as elements
+    import mlsys_lint.model as model
+
+    from mlsys_lint.model import CROSSREF_TYPES, Label, Prose, format_is
+
+    assert (Label, Prose, format_is, CROSSREF_TYPES) == (elements.Label, elements.Prose, elements.format_is,
+                                                         elements.CROSSREF_TYPES)
+    imported = {"annotations", "re", "dataclass", "field", "TYPE_CHECKING", "Source", "Span"}
+    assert model._ELEMENTS == {name for name in vars(elements) if not name.startswith("_")} - imported
+    assert all(getattr(model, name) is getattr(elements, name) for name in model._ELEMENTS)
+    with pytest.raises(AttributeError):
+        model.Nothing  # noqa: B018

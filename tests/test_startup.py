@@ -34,7 +34,7 @@ def heavy(names: set[str], prefix: str) -> set[str]:
 def test_version_imports_no_rule_engine_reporter_rich_or_yaml(tmp_path: Path) -> None:
     names = imported(["--version"], tmp_path)
     for package in ("yaml", "rich", "mlsys_lint.report", "mlsys_lint.engine", "mlsys_lint.document",
-                    "mlsys_lint_rules", "mlsys_lint.api"):
+                    "mlsys_lint.elements", "mlsys_lint_rules", "mlsys_lint.api"):
         assert not heavy(names, package), package
 
 
@@ -57,7 +57,7 @@ def test_a_check_answered_from_the_run_cache_loads_no_parser_rule_or_metadata(tm
     assert "mlsys_lint.engine" in first
     names = imported(["--format", "concise", "."], book)
     for package in ("mlsys_lint.engine", "mlsys_lint.document", "mlsys_lint.project", "mlsys_lint_rules",
-                    "mlsys_lint.serialize", "importlib.metadata", "rich"):
+                    "mlsys_lint.serialize", "mlsys_lint.elements", "importlib.metadata", "rich"):
         assert not heavy(names, package), package
     assert not names & REPORTERS
 
