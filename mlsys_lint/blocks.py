@@ -58,11 +58,7 @@ class BlockScanner(TableBlocks, NoteBlocks, DivBlocks):
         self.text = source.text
         self.doc = Document(source)
         self.lines = self.text.split("\n")
-        self.starts: list[int] = []
-        offset = 0
-        for line in self.lines:
-            self.starts.append(offset)
-            offset += len(line) + 1
+        self.starts = source.line_starts
         self.scanner = InlineScanner(self.doc)
         self.frames: list[Frame] = []
         self.para_first: int | None = None

@@ -15,7 +15,7 @@ import enum
 from array import array
 from itertools import accumulate
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 
 class Severity(enum.IntEnum):
@@ -67,6 +67,11 @@ class Source:
     @property
     def line_count(self) -> int:
         return len(self._line_starts)
+
+    @property
+    def line_starts(self) -> Sequence[int]:
+        """The offset of each line's first character (not to be changed)."""
+        return self._line_starts
 
     def line_start(self, line: int) -> int:
         """Offset of the first character of 1-based `line`."""

@@ -482,8 +482,10 @@ def _runs(spans: Sequence[tuple[int, int, bool]]) -> list[tuple[int, int, int]]:
     if len(spans) == 1:
         start, end, _ = spans[0]
         return [(start, end, 0)] if start < end else []
-    points = sorted({p for start, end, _ in spans for p in (start, end)})
     order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    if all(spans[i][1] <= spans[j][0] for i, j in zip(order, order[1:])):  # none inside another (most files)
+        return [(spans[i][0], spans[i][1], i) for i in order if spans[i][0] < spans[i][1]]
+    points = sorted({p for start, end, _ in spans for p in (start, end)})
     active: list[int] = []
     runs: list[tuple[int, int, int]] = []
     k = 0

@@ -394,6 +394,34 @@ def test_scan_places_each_match_in_its_innermost_span_and_never_across_spans(mat
     assert matcher.scan(text, []) == []
 
 
+@pytest.mark.parametrize("seed", range(300))
+def test_the_runs_of_prose_follow_each_character_to_its_innermost_span(seed: int) -> None:
+    """`_runs` (disjoint spans, the common case, are taken as they are) against a brute-force
+    oracle: each character belongs to the shortest span holding it, the earliest-starting
+    one among equals; consecutive characters of one span make one run."""
+    rng = random.Random(seed)
+    spans = []
+    for _ in range(rng.randint(0, 7)):
+        start = rng.randint(0, 30)
+        spans.append((start, start + rng.choice([0, 1, 2, 5, 9, 20]), rng.random() < 0.5))
+    if rng.random() < 0.5:  # disjoint, touching or empty spans, in any order
+        spans = [(10 * i + a, 10 * i + a + b, False) for i, (a, b) in enumerate(rng.choices([(0, 10), (2, 5), (3, 0)],
+                                                                                              k=rng.randint(2, 6)))]
+        rng.shuffle(spans)
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    expected: list[tuple[int, int, int]] = []
+    for char in range(max((end for _, end, _ in spans), default=0)):
+        holding = [i for i in order if spans[i][0] <= char < spans[i][1]]
+        if not holding:
+            continue
+        inner = min(holding, key=lambda i: spans[i][1] - spans[i][0])
+        if expected and expected[-1][2] == inner and expected[-1][1] == char:
+            expected[-1] = (expected[-1][0], char + 1, inner)
+        else:
+            expected.append((char, char + 1, inner))
+    assert term_matcher._runs(spans) == expected
+
+
 def test_window_start_is_a_sentence_start(matcher):
     text = "in a caption: Memory wall"
     assert found(matcher, "the Memory wall", start=4) == [(4, 15, "Memory wall", "canonical", "Memory wall")]
