@@ -7,6 +7,7 @@ traceback).  ``--exit-zero`` turns 1 into 0, never 2 into 0.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -23,7 +24,8 @@ from mlsys_lint.model import plural
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 _kept_until_exit: list[Any] | None = None
-"""Set by `run`: what each check made, kept so that none of it is freed before the process ends."""
+"""Set by `run`, when the process ends as its command returns: what each check made, kept
+so that none of it is freed object by object before the end."""
 
 
 class UsageFailure(Exception):
@@ -237,6 +239,8 @@ def _with_progress(action, quiet: bool):
 def _check(paths: list[str], options: dict[str, Any]) -> int:
     from mlsys_lint.api import lint
 
+    if _kept_until_exit is not None:  # the process ends with this check (`run`): nothing to collect for
+        gc.disable()
     started = time.perf_counter()
     text = None
     if paths == ["-"]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mlsys_lint import observed
+from mlsys_lint import collector, observed
 from mlsys_lint.cache import DocumentCache, decode_document, encode_document
 from mlsys_lint.config import ConfigError, Settings
 from mlsys_lint.document import Document, parse
@@ -264,6 +264,13 @@ class Engine:
         return [self.build(plan) for plan in plan_projects(paths, self.settings, self.base, virtual)]
 
     def run(self, paths: list[Path]) -> RunResult:
+        """Build the projects `paths` name and check them, with the garbage collector paused
+        (`mlsys_lint.collector`: at ten times the MLSysBook it spent 2.1 s of 24 s rescanning
+        a heap that only grows; the pause costs 1–4 MB)."""
+        with collector.paused():
+            return self._run(paths)
+
+    def _run(self, paths: list[Path]) -> RunResult:
         projects = self.projects(paths)
         diagnostics: list[Diagnostic] = []
         files: list[str] = []

@@ -157,8 +157,14 @@ def test_subprocess_entry_point_and_no_traceback(tmp_path: Path) -> None:
 
 def test_the_command_exits_at_once_with_its_status_and_keeps_what_the_check_made(broken: Path, monkeypatch) -> None:
     """`cli.run` (the console script) flushes its output and ends the process with the
-    check's status, with the check's result still alive (nothing torn down before the end)."""
+    check's status, with the check's result still alive (nothing torn down before the end)
+    and the garbage collector off (nothing to collect for in a process about to end)."""
     import mlsys_lint.cli as cli
+
+    collector = {"on": True}  # the test process's own collector is left alone
+    monkeypatch.setattr(cli.gc, "isenabled", lambda: collector["on"])
+    monkeypatch.setattr(cli.gc, "disable", lambda: collector.update(on=False))
+    monkeypatch.setattr(cli.gc, "enable", lambda: collector.update(on=True))
 
     class Ended(Exception):
         pass
@@ -177,6 +183,7 @@ def test_the_command_exits_at_once_with_its_status_and_keeps_what_the_check_made
         return ended.value.args[0]
 
     assert status_of("--select", "MSL", "--format", "json") == 1
+    assert collector == {"on": False}
     kept = cli._kept_until_exit
     assert len(kept) == 1 and kept[0].exit_code == 1 and kept[0].projects
     assert (status_of("--version"), status_of("--bogus")) == (0, 2)

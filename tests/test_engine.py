@@ -104,3 +104,23 @@ def test_config_validation(mapping: dict, message: str | None) -> None:
     else:
         with pytest.raises(ConfigError, match=message):
             settings_from_mapping(mapping, "cfg")
+
+
+def test_the_garbage_collector_is_paused_while_a_check_builds_its_model(tmp_path: Path, monkeypatch) -> None:
+    import gc
+
+    from mlsys_lint.api import lint
+    from mlsys_lint.engine import Engine
+
+    seen: list[bool] = []
+    original = Engine._run
+
+    def run(self, paths):
+        seen.append(gc.isenabled())
+        return original(self, paths)
+
+    monkeypatch.setattr(Engine, "_run", run)
+    (tmp_path / "a.qmd").write_text("# A\n\nSee @fig-x.\n", encoding="utf-8")
+    assert gc.isenabled()
+    assert lint([tmp_path / "a.qmd"], cache=False).exit_code == 1
+    assert seen == [False] and gc.isenabled()
