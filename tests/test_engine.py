@@ -121,6 +121,11 @@ def test_the_garbage_collector_is_paused_while_a_check_builds_its_model(tmp_path
 
     monkeypatch.setattr(Engine, "_run", run)
     (tmp_path / "a.qmd").write_text("# A\n\nSee @fig-x.\n", encoding="utf-8")
-    assert gc.isenabled()
-    assert lint([tmp_path / "a.qmd"], cache=False).exit_code == 1
-    assert seen == [False] and gc.isenabled()
+    was_enabled = gc.isenabled()  # an in-process language server test may have turned it off
+    gc.enable()
+    try:
+        assert lint([tmp_path / "a.qmd"], cache=False).exit_code == 1
+        assert seen == [False] and gc.isenabled()
+    finally:
+        if not was_enabled:
+            gc.disable()
