@@ -59,10 +59,18 @@ class Source:
         self.text = text
         self.has_bom = has_bom
         self.newline = newline
+
+    def __getattr__(self, name: str) -> Any:
+        """The line starts, counted when a position is first asked for: a pre-commit run reads
+        the chapters it did not change from the cache without asking for any."""
+        if name != "_line_starts":
+            raise AttributeError(name)
         # Each line starts one past the end of the previous one (summed at C speed), kept as
         # machine integers: 8 bytes a line instead of a list slot and an int object (36).
-        self._line_starts = array("q", accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
-        self._line_starts.pop()
+        starts = array("q", accumulate(map((1).__add__, map(len, self.text.split("\n"))), initial=0))
+        starts.pop()
+        self._line_starts = starts
+        return starts
 
     @property
     def line_count(self) -> int:

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from mlsys_lint.elements import Condition, Float, Label, Reference
+from mlsys_lint.elements import Condition, Float, Label, Reference, Shortcode
 from mlsys_lint.files import relative
 from mlsys_lint.model import Span
 
@@ -55,15 +55,21 @@ class Definition:
     id: str
     type: str
     form: str
-    span: Span
+    written: Label | Shortcode
+    """The label or the embedding shortcode that defines it."""
     condition: Condition
     order: Order
     unit: "Unit"
     float: Float | None = None
 
     @property
+    def span(self) -> Span:
+        """Where it is written (found when asked: most definitions are never shown)."""
+        return self.written.span
+
+    @property
     def path(self) -> str:
-        return self.span.path
+        return self.written.source.path
 
 
 @dataclass
@@ -240,7 +246,7 @@ def _unit_index(project: "Project", unit: "Unit", types: frozenset[str]) -> _Uni
             continue
         doc = project.documents.get(label.source.path)
         float_ = doc.floats[label.float_index] if doc is not None and label.float_index is not None else None
-        definition = Definition(label.id, label.type, label.form, label.span, label.condition, order, unit, float_)
+        definition = Definition(label.id, label.type, label.form, label, label.condition, order, unit, float_)
         part.definitions.append(definition)
         if float_ is not None:
             by_float.setdefault((label.source.path, label.float_index), definition)
@@ -252,7 +258,7 @@ def _unit_index(project: "Project", unit: "Unit", types: frozenset[str]) -> _Uni
         ident = _embedded_label(shortcode)
         kind = crossref_type(ident, types) if ident else None
         if kind is not None:
-            part.definitions.append(Definition(ident, kind, "embed", shortcode.span, Condition(), order, unit))
+            part.definitions.append(Definition(ident, kind, "embed", shortcode, Condition(), order, unit))
     for doc in unit.documents:
         part.linked.update(destination.split("#", 1)[1] for _, _, destination in doc.links if "#" in destination)
     notes = {doc.path: _note_markers(doc) for doc in unit.documents}

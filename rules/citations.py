@@ -90,6 +90,8 @@ def unresolved_citation(project: Project, options: dict[str, Any]) -> Iterator[V
     """
     reported: set[tuple[str, str]] = set()
     for unit in project.all_units:
+        if not project.reports_any((unit,)):  # its findings all fall in its own files
+            continue
         namings = _bibliography(project).namings(project, unit)
         if any(naming.computed for naming in namings):
             continue  # code names the file at render time: its entries are unknown

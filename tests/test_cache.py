@@ -669,3 +669,35 @@ def test_damaged_glossary_entries_are_rejected(tmp_path: Path, monkeypatch, dama
                 extra={"a_glossary.json": glossary})
     kept = entries_as_data(parse_glossary(glossary, str(root / "a_glossary.json")))
     _damaged_fact_is_rejected(root, monkeypatch, "Hadoop distributed file system (HDFS)", kept, damage)
+
+
+def test_a_check_of_one_changed_chapter_never_counts_the_lines_of_the_others(tmp_path: Path, monkeypatch) -> None:
+    """The chapters a pre-commit run reads back from the cache serve their labels and
+    citations without their line starts being counted: only what is reported needs positions."""
+    from mlsys_lint.model import Source
+
+    monkeypatch.setenv(cache_module.KEY_ENVIRONMENT, KEY)
+    monkeypatch.setenv("MLSYS_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    cache_module.secret_key.cache_clear()
+    figure = '![A roofline.](roofline.png){#fig-roofline fig-alt="Throughput against intensity."}\n\n'
+    root = book(tmp_path / "book", {
+        "index.qmd": "# Preface {#sec-preface}\n\nSee @fig-roofline [@williams2009].\n\n" + figure,
+        "memory.qmd": "# Memory {#sec-memory}\n\nAs @sec-preface and @fig-roofline show [@williams2009].\n",
+    }, extra={"references.bib": "@article{williams2009,\n  title = {Roofline},\n}\n", "roofline.png": ""},
+        config="project:\n  type: book\nbook:\n  chapters: [index.qmd, memory.qmd]\nbibliography: references.bib\n")
+    assert run(root)[0] == 0
+    edited = root / "memory.qmd"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nSee @fig-nothing.\n", encoding="utf-8")
+    counted: list[str] = []
+    original = Source.__getattr__
+
+    def counting(self: Source, name: str):
+        if name == "_line_starts":
+            counted.append(Path(self.path).name)
+        return original(self, name)
+
+    monkeypatch.setattr(Source, "__getattr__", counting)
+    code, findings, _ = run(edited)
+    assert (code, [d["code"] for d in json.loads(findings)]) == (1, ["XR001"])
+    assert counted == ["memory.qmd"]
+    cache_module.secret_key.cache_clear()
