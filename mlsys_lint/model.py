@@ -228,7 +228,12 @@ class Diagnostic:
         return (order.get(self.span.path, len(order)), self.span.path, self.span.line, self.span.column, self.code, self.message)
 
 
-_ELEMENTS = frozenset({"CROSSREF_TYPES", "FLOAT_TYPES", "Condition", "PANDOC_FORMATS", "base_format", "format_is", "Label", "Reference", "Text", "Float", "FootnoteRef", "FootnoteDef", "InlineNote", "Picture", "Shortcode", "Include", "RawTex", "Heading", "Callout", "Prose", "Suppression", "Problem"})
+_ELEMENTS = frozenset({
+    "CROSSREF_TYPES", "FLOAT_TYPES", "Condition", "PANDOC_FORMATS", "base_format", "format_is",
+    "Label", "Reference", "Text", "Float", "FootnoteRef", "FootnoteDef", "InlineNote",
+    "Picture", "Shortcode", "Include", "RawTex", "Heading", "Callout", "Prose", "Suppression",
+    "Problem"
+})
 
 
 def __getattr__(name: str) -> Any:
