@@ -71,6 +71,9 @@ def run() -> None:
     returns.  A program that calls `main` itself (click's test runner, a script) exits as usual."""
     global _kept_until_exit
     _kept_until_exit = []
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the descriptor closed: the output has nowhere to go
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
     try:
         main()
         status = EXIT_CLEAN

@@ -219,6 +219,20 @@ def test_output_still_buffered_is_written_before_the_process_ends(monkeypatch) -
     assert ended.value.args == (3,) and buffer.getvalue() == b"written, not flushed"
 
 
+@pytest.mark.parametrize("closed", ["1", "2", "1 2"])
+def test_a_check_started_with_its_output_closed_still_gives_its_status(tmp_path: Path, closed: str) -> None:
+    """Started with standard output and/or error closed (Python then has no stream for them),
+    a check still runs and exits with its status, with no traceback; not an internal error."""
+    broken = book(tmp_path / "broken", {"index.qmd": "# Index\n", "a.qmd": UNCLOSED})
+    clean = book(tmp_path / "clean", {"index.qmd": "# Index\n\nText.\n"})
+    redirect = " ".join(f"{fd}>&-" for fd in closed.split())
+    for root, status in ((broken, 1), (clean, 0)):
+        proc = subprocess.run(["sh", "-c", f'exec "$0" -m mlsys_lint --select MSL {redirect}', sys.executable],
+                              cwd=root, capture_output=True, text=True)
+        assert proc.returncode == status, proc.stderr
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
 def test_a_subprocess_prints_all_of_a_long_report_before_it_ends(tmp_path: Path) -> None:
     """A report far longer than a pipe's buffer arrives whole, with the status, through the
     console script's path (`python -m`), which ends the process at once."""
