@@ -14,6 +14,7 @@ nor define terms.  `TermUsage.spelling` tells how the book writes each term, and
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import re
 from dataclasses import dataclass, field
@@ -430,7 +431,13 @@ def _scan(project: "Project", matcher: TermMatcher, doc: "Document") -> list[tup
 
 _TERMS_FACT = "terms"
 _WORD_CASE_FACT = "word-case"
-_ROW_TYPES = (int, int, int, int, str, str, str, str, bool, bool, str, str, bool)
+# A file's matches are kept by column, the strings once each in "strings" and named by
+# their index there: a match's text, form, replacement, stem and target are mostly one
+# word, so the entry is a fifth of a row per match, and it is checked and read back at C speed.
+_INDEX_COLUMNS = ("prose", "entry", "start", "end")
+_STRING_COLUMNS = ("text", "kind", "form", "replacement", "stem", "target")
+_FLAG_COLUMNS = ("auto", "named", "bold")
+_COLUMNS = frozenset(("strings", *_INDEX_COLUMNS, *_STRING_COLUMNS, *_FLAG_COLUMNS))
 
 
 def _cached_scan(project: "Project", glossary: ProjectGlossary,
@@ -438,37 +445,60 @@ def _cached_scan(project: "Project", glossary: ProjectGlossary,
     """`_scan`, unless this file was scanned with this glossary before.  The matches of one
     file depend on its text and the glossary alone."""
 
-    def scan(doc: "Document") -> tuple[list[list] | None, list[tuple[Prose, TermMatch, bool]]]:
+    def scan(doc: "Document") -> tuple[dict[str, list] | None, list[tuple[Prose, TermMatch, bool]]]:
         found = _scan(project, glossary.matcher(), doc)
-        return _rows(found, doc, glossary), found
+        return _columns(found, doc, glossary), found
 
     return per_file(project, doc, _TERMS_FACT, glossary.fingerprint(), scan,
-                     lambda rows: _valid(rows, doc, glossary), lambda rows: _matches(rows, doc, glossary))
+                     lambda data: _valid(data, doc, glossary), lambda data: _matches(data, doc, glossary))
 
 
-def _rows(found: list[tuple[Prose, TermMatch, bool]], doc: "Document",
-          glossary: ProjectGlossary) -> list[list] | None:
-    """`found` as plain data (glossary entries and prose runs by index); None if an entry is not the glossary's."""
+def _columns(found: list[tuple[Prose, TermMatch, bool]], doc: "Document",
+             glossary: ProjectGlossary) -> dict[str, list] | None:
+    """`found` as plain data, by column (glossary entries and prose runs by index, strings
+    by their index in ``strings``); None if an entry is not the glossary's."""
     index = {id(entry): number for number, entry in enumerate(glossary.terms)}
     prose = {id(p): number for number, p in enumerate(doc.prose)}
     if not all(id(m.entry) in index for _, m, _ in found):
         return None
-    return [[prose[id(p)], index[id(m.entry)], m.start, m.end, m.text, m.kind, m.form, m.replacement, m.auto,
-             m.named, m.stem, m.target, bold] for p, m, bold in found]
+    strings: dict[str, int] = {}
+    matches = [m for _, m, _ in found]
+    data = {"prose": [prose[id(p)] for p, _, _ in found], "entry": [index[id(m.entry)] for m in matches],
+            "start": [m.start for m in matches], "end": [m.end for m in matches],
+            **{name: [strings.setdefault(getattr(m, name), len(strings)) for m in matches]
+               for name in _STRING_COLUMNS},
+            "auto": [m.auto for m in matches], "named": [m.named for m in matches],
+            "bold": [bold for _, _, bold in found]}
+    return {"strings": list(strings), **data}
 
 
-def _valid(rows: Any, doc: "Document", glossary: ProjectGlossary) -> bool:
-    """Whether `rows` (read from the cache) are what `_rows` makes, for this document and glossary."""
-    if not isinstance(rows, list):
+def _valid(data: Any, doc: "Document", glossary: ProjectGlossary) -> bool:
+    """Whether `data` (read from the cache) is what `_columns` makes, for this document and glossary."""
+    if type(data) is not dict or data.keys() != _COLUMNS or not all(type(c) is list for c in data.values()):
         return False
-    prose, terms, size = len(doc.prose), len(glossary.terms), len(doc.source.text)
-    return all(type(row) is list and tuple(map(type, row)) == _ROW_TYPES
-               and 0 <= row[0] < prose and 0 <= row[1] < terms and 0 <= row[2] <= row[3] <= size for row in rows)
+    count = len(data["start"])
+    if any(len(data[name]) != count for name in _COLUMNS if name != "strings"):
+        return False
+    strings = data["strings"]
+    limits = {"prose": len(doc.prose), "entry": len(glossary.terms), "start": len(doc.source.text) + 1,
+              "end": len(doc.source.text) + 1, **dict.fromkeys(_STRING_COLUMNS, len(strings))}
+    return (_all_of(str, strings) and all(_all_of(bool, data[name]) for name in _FLAG_COLUMNS)
+            and all(_all_of(int, data[name]) and (not count or 0 <= min(data[name]) and max(data[name]) < limit)
+                    for name, limit in limits.items())
+            and all(map(operator.le, data["start"], data["end"])))
 
 
-def _matches(rows: list[list], doc: "Document", glossary: ProjectGlossary) -> list[tuple[Prose, TermMatch, bool]]:
-    prose, terms = doc.prose, glossary.terms
-    return [(prose[row[0]], TermMatch(terms[row[1]], *row[2:12]), row[12]) for row in rows]
+def _all_of(kind: type, values: list) -> bool:
+    """Whether every value in `values` is exactly of `kind` (not a subclass: ``True`` is no int here)."""
+    return set(map(type, values)) <= {kind}
+
+
+def _matches(data: dict[str, list], doc: "Document", glossary: ProjectGlossary) -> list[tuple[Prose, TermMatch, bool]]:
+    string = data["strings"].__getitem__
+    text, kind, form, replacement, stem, target = (map(string, data[name]) for name in _STRING_COLUMNS)
+    matches = map(TermMatch, map(glossary.terms.__getitem__, data["entry"]), data["start"], data["end"], text, kind,
+                  form, replacement, data["auto"], data["named"], stem, target)
+    return list(zip(map(doc.prose.__getitem__, data["prose"]), matches, data["bold"]))
 
 
 def _anchor_ref(key, unit, doc, link, glossary: ProjectGlossary, chapters: set[str]) -> GlossaryRef | None:

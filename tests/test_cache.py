@@ -67,8 +67,8 @@ def entries(root: Path) -> list[Path]:
 
 
 def documents(root: Path) -> list[Path]:
-    """The entries holding a parsed document (a JSON object); the others hold facts of one file (lists)."""
-    return [path for path in entries(root) if path.read_bytes().partition(b"\n")[2].startswith(b"{")]
+    """The entries holding a parsed document (a JSON object of the document format); the others hold facts of one file."""
+    return [path for path in entries(root) if path.read_bytes().partition(b"\n")[2].startswith(b'{"format":')]
 
 
 def sign(name: str, payload: bytes, key: str = KEY) -> bytes:
@@ -471,24 +471,35 @@ def facts(root: Path) -> list[Path]:
     return [path for path in entries(root) if path not in documents(root)]
 
 
-@pytest.mark.parametrize("damage", ["not-a-list", "short-row", "prose-out-of-range", "entry-out-of-range",
-                                    "offsets-reversed", "wrong-type", "bool-as-int"])
-def test_damaged_term_facts_are_rejected(project: Path, cold: str, damage: str) -> None:
-    """The glossary matches of a file, kept beside its document, are data checked like it."""
+_TERM_DAMAGE = {
+    "not-a-dict": lambda data: [data],
+    "missing-column": lambda data: {name: column for name, column in data.items() if name != "bold"},
+    "short-column": lambda data: {**data, "end": data["end"][:-1]},
+    "prose-out-of-range": lambda data: {**data, "prose": [10**6, *data["prose"][1:]]},
+    "entry-out-of-range": lambda data: {**data, "entry": [10**6, *data["entry"][1:]]},
+    "string-out-of-range": lambda data: {**data, "stem": [len(data["strings"]), *data["stem"][1:]]},
+    "negative-index": lambda data: {**data, "entry": [-1, *data["entry"][1:]]},
+    "offsets-reversed": lambda data: {**data, "start": [50, *data["start"][1:]], "end": [10, *data["end"][1:]]},
+    "index-as-string": lambda data: {**data, "text": ["x", *data["text"][1:]]},
+    "bool-as-int": lambda data: {**data, "auto": [1, *data["auto"][1:]]},
+    "int-as-bool": lambda data: {**data, "start": [True, *data["start"][1:]]},
+    "not-a-string": lambda data: {**data, "strings": [7, *data["strings"][1:]]},
+}
+
+
+@pytest.mark.parametrize("damage", [None, *_TERM_DAMAGE])
+def test_damaged_term_facts_are_rejected(project: Path, cold: str, damage: str | None) -> None:
+    """The glossary matches of a file, kept beside its document by column, are data checked
+    like it (`None`: the same data signed again is taken, so the damage is what is rejected)."""
     run(project)
-    kept = facts(project)
+    kept = [(entry, data) for entry in facts(project)
+            if type(data := orjson.loads(entry.read_bytes().partition(b"\n")[2])) is dict and data.get("start")]
     assert kept, "the example book's glossary matches are cached"
-    for entry in kept:
-        rows = orjson.loads(entry.read_bytes().partition(b"\n")[2])
-        row = rows[0] if rows else [0, 0, 0, 1, "x", "canonical", "x", "x", False, False, "x", "x"]
-        bad = {"not-a-list": {"rows": rows}, "short-row": [row[:5]],
-               "prose-out-of-range": [[10**6, *row[1:]]], "entry-out-of-range": [[row[0], 10**6, *row[2:]]],
-               "offsets-reversed": [[*row[:2], 50, 10, *row[4:]]], "wrong-type": [[*row[:4], 7, *row[5:]]],
-               "bool-as-int": [[*row[:8], 1, *row[9:]]]}[damage]
-        entry.write_bytes(sign(entry.name, orjson.dumps(bad)))
+    for entry, data in kept:
+        entry.write_bytes(sign(entry.name, orjson.dumps(_TERM_DAMAGE[damage](data) if damage else data)))
     code, findings, stderr = run(project, "-v")
     assert (code, findings) == (1, cold)
-    assert verbose_counts(stderr)[2] == len(kept)
+    assert verbose_counts(stderr)[2] == (len(kept) if damage else 0)
     assert "Traceback" not in stderr
 
 
