@@ -392,6 +392,46 @@ print(len(sys.argv) - 2, b)
 """
 
 
+IMPORTS_ONLY = r"""
+import mlsys_lint.cli, mlsys_lint.engine, mlsys_lint.document, mlsys_lint.term_usage, mlsys_lint.xref
+import mlsys_lint.serialize, mlsys_lint.report
+from mlsys_lint.registry import load_rules
+load_rules()
+"""
+"""A lower bound for any check that parses a file: the modules such a check loads (engine,
+parser, glossary, cross-references, the cache's codec, reporting) and every rule, no work."""
+
+PARSE_ONLY = r"""
+import os
+from mlsys_lint.document import parse
+from mlsys_lint.reading import UnreadableFile, decode
+for root, dirs, files in os.walk("."):
+    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    for f in sorted(files):
+        if f.endswith((".qmd", ".md", ".Rmd")):
+            path = os.path.join(root, f)
+            with open(path, "rb") as fh:
+                data = fh.read()
+            try:
+                parse(decode(data, path))
+            except UnreadableFile:
+                pass
+"""
+"""A lower bound for a cold check: the parser's modules, and every file the floor reads
+parsed once (no project, no glossary, no rule)."""
+
+
+def python_of(command: list[str]) -> str:
+    """The interpreter behind an mlsys-lint command: ``python -m mlsys_lint``'s, or a console script's ``#!``."""
+    if len(command) > 2 and command[1] == "-m":
+        return command[0]
+    try:
+        first = Path(command[0]).read_bytes()[:512].split(b"\n", 1)[0]
+    except OSError:
+        return sys.executable
+    return first[2:].decode("utf-8", "replace").strip() if first.startswith(b"#!") else sys.executable
+
+
 def peer_paths() -> dict[str, str | None]:
     def first(*cands):
         for c in cands:
@@ -457,6 +497,11 @@ def build_suite(root: Path, docs: list[str], pre: list[str], ctx: dict, tools: s
         probe = [root, cache]
         base = [*ml, "check", "--format", "json"]
         out.append(Bench("mlsys-version", "mlsys-lint --version (start-up only)", "startup", [*ml, "--version"], 0, 0, ok_rcs=(0,), strict=True))
+        python = python_of(ml)
+        out.append(Bench("mlsys-imports", "bound: mlsys-lint's modules and rules imported, no work", "startup",
+                         [python, "-c", IMPORTS_ONLY], 0, 0, ok_rcs=(0,), strict=True))
+        out.append(Bench("mlsys-parse", "bound: mlsys-lint's parser alone, every file parsed", "startup",
+                         [python, "-c", PARSE_ONLY], n, nbytes, ok_rcs=(0,), strict=True))
         out.append(Bench("mlsys-cold", "mlsys-lint cold (--no-cache)", "mlsys-lint", [*base, "--no-cache", "."], n, nbytes, strict=True))
         out.append(Bench("mlsys-warm", "mlsys-lint warm (cache)", "mlsys-lint", [*base, "."], n, nbytes, strict=True, prime=True, cache_probe=probe))
         out.append(Bench("mlsys-pre", f"mlsys-lint pre-commit, {kf} (--no-cache)", "mlsys-lint", [*base, "--no-cache", *pre], k, pbytes, strict=True))
@@ -754,7 +799,7 @@ def markdown(results: dict, keys: list[str]) -> str:
     return "\n".join(out)
 
 
-PRE_ROWS = {"floor-3", "floor-read-3", "mlsys-version", "mlsys-pre", "mlsys-pre-warm", "panache-pre", "rumdl-pre", "mdl2-pre"}
+PRE_ROWS = {"floor-3", "floor-read-3", "mlsys-version", "mlsys-imports", "mlsys-pre", "mlsys-pre-warm", "panache-pre", "rumdl-pre", "mdl2-pre"}
 
 
 def growth_table(results: dict, keys: list[str]) -> str:
@@ -821,6 +866,8 @@ def summary_table(results: dict, keys: list[str]) -> str:
 
 
 RATIO_COLS = [
+    ("mlsys-imports", "", "bound: imports alone", None),
+    ("mlsys-parse", "", "bound: parser alone", None),
     ("mlsys-cold", "", "mlsys-lint cold", 4.0),
     ("mlsys-warm", "", "mlsys-lint warm", 1.5),
     ("mlsys-pre-warm", "-3", "mlsys-lint pre-commit (3 changed)", 2.0),
