@@ -113,7 +113,7 @@ def lint(
     if text is not None and fix:
         raise ConfigError("cannot write fixes to text that is not a file")
     settings = resolve_settings(path_list, config, select=select, ignore=ignore, extend_select=extend_select,
-                                fail_on=fail_on, quarto_config=quarto_config, profile=profile)
+                                fail_on=fail_on, quarto_config=quarto_config, profile=profile, remember=cache)
     known = None
     if baseline is not None:
         from mlsys_lint.baseline import load_baseline
@@ -226,15 +226,17 @@ def resolve_settings(paths: list[Path], config: str | os.PathLike[str] | Mapping
                      *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
                      extend_select: Iterable[str] | None = None, fail_on: str | Severity | None = None,
                      quarto_config: str | os.PathLike[str] | None = None,
-                     profile: Iterable[str] | None = None) -> Settings:
-    """The settings a run over `paths` uses: `config` (or the file found upward), then the overrides."""
+                     profile: Iterable[str] | None = None, remember: bool = False) -> Settings:
+    """The settings a run over `paths` uses: `config` (or the file found upward), then the
+    overrides; with `remember`, a YAML file read before is answered from the user's cache
+    folder (`mlsys_lint.config.read_config_file`)."""
     if isinstance(config, Settings):
         settings = replace(config)
     elif isinstance(config, Mapping):
         settings = settings_from_mapping(dict(config), "configuration")
     else:
         start = paths[0] if paths and paths[0].exists() else Path.cwd()
-        settings = load_settings(start.absolute(), Path(config) if config is not None else None)
+        settings = load_settings(start.absolute(), Path(config) if config is not None else None, remember)
     if select:
         settings.select = _listed(select)
     if ignore:

@@ -27,7 +27,7 @@ import time
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import orjson
 
@@ -90,8 +90,7 @@ def secret_key() -> bytes | None:
     configured = os.environ.get(KEY_ENVIRONMENT)
     if configured:
         return configured.encode("utf-8", "surrogateescape")
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "mlsys-lint" / "cache-key"
+    path = user_folder() / "cache-key"
     key = _read_key(path)
     if key is not None:
         return key
@@ -105,6 +104,55 @@ def secret_key() -> bytes | None:
     with os.fdopen(handle, "wb") as out:
         out.write(os.urandom(32).hex().encode("ascii"))
     return _read_key(path)
+
+
+def user_folder() -> Path:
+    """The user's own mlsys-lint folder, never a project's: the key, and what `remembered` keeps."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mlsys-lint"
+
+
+def remembered(kind: str, path: Path, source: bytes, compute: Callable[[], Any]) -> Any:
+    """`compute()`: plain JSON data made from the bytes `source` of the file `path` alone,
+    kept signed in the user's folder (one entry per file and `kind`) so that a later run
+    given the same bytes reads it back instead (a run answered from the run cache then
+    never imports the parser `compute` needs).  An entry of other bytes, not signed with
+    our key, not a regular file, or a value JSON does not carry exactly (a date, a set) is
+    computed again; errors `compute` raises are never kept."""
+    key = secret_key()
+    if key is None:
+        return compute()
+    digest = hashlib.sha256(source).hexdigest()
+    name = hashlib.sha256(f"{kind}\0{__version__}\0{path}".encode("utf-8", "surrogateescape")).hexdigest()
+    entry = user_folder() / kind / name
+    raw = _read_entry(entry, limit=1 << 20)
+    if raw is not None:
+        header, _, payload = raw.partition(b"\n")
+        if hmac.compare_digest(header, _user_header(key, name, payload)):
+            try:
+                kept = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                kept = None
+            if type(kept) is list and len(kept) == 2 and kept[0] == digest:
+                return kept[1]
+    value = compute()
+    try:
+        payload = orjson.dumps([digest, value])
+        exact = orjson.loads(payload)[1] == value
+    except (orjson.JSONEncodeError, TypeError):
+        return value
+    if exact:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(entry, _user_header(key, name, payload) + b"\n" + payload, durable=False)
+        except OSError:
+            pass
+    return value
+
+
+def _user_header(key: bytes, name: str, payload: bytes) -> bytes:
+    signature = hmac.new(key, name.encode("ascii") + b"\n" + payload, hashlib.sha256).hexdigest()
+    return b"%s %d %s" % (_MAGIC, FORMAT, signature.encode("ascii"))
 
 
 def _read_key(path: Path) -> bytes | None:

@@ -15,11 +15,6 @@ from typing import Any
 
 from mlsys_lint.model import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 CONFIG_FILES = (".mlsys-lint.yml", ".mlsys-lint.yaml", "mlsys-lint.toml", "pyproject.toml")
 
 
@@ -67,7 +62,7 @@ def find_config_file(start: Path) -> Path | None:
                 continue
             if name == "pyproject.toml":
                 try:
-                    data = tomllib.loads(path.read_text(encoding="utf-8"))
+                    data = _loads_toml(path.read_text(encoding="utf-8"))
                 except (OSError, ValueError, RecursionError):
                     continue
                 if "mlsys-lint" not in data.get("tool", {}):
@@ -76,17 +71,20 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The raw mapping of settings in `path` (YAML, TOML, or pyproject's table)."""
+def read_config_file(path: Path, remember: bool = False) -> dict[str, Any]:
+    """The raw mapping of settings in `path` (YAML, TOML, or pyproject's table).  With
+    `remember`, a YAML file read before with the same bytes is answered from the user's
+    cache folder (`mlsys_lint.cache.remembered`) without importing the YAML parser."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        source = path.read_bytes()
+        text = source.decode("utf-8-sig")
     except OSError as error:
         raise ConfigError(f"{path}: cannot read configuration ({error.strerror or error})") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
     if path.suffix == ".toml":
         try:
-            data = tomllib.loads(text)
+            data = _loads_toml(text)
         except ValueError as error:
             raise ConfigError(f"{path}: invalid TOML: {error}") from None
         except RecursionError:
@@ -94,21 +92,39 @@ def read_config_file(path: Path) -> dict[str, Any]:
         if path.name == "pyproject.toml":
             data = data.get("tool", {}).get("mlsys-lint", {})
         return data
+    if remember:
+        from mlsys_lint.cache import remembered
+
+        data = remembered("settings", path.absolute(), source, lambda: _load_yaml(path, text))
+    else:
+        data = _load_yaml(path, text)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    return data
+
+
+def _load_yaml(path: Path, text: str) -> Any:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except RecursionError:  # PyYAML's composer recurses once per nesting level
         raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings")
-    return data
+
+
+def _loads_toml(text: str) -> dict[str, Any]:
+    """`tomllib.loads`, imported when a TOML file is read (most projects have none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib.loads(text)
 
 
 def _strings(value: Any, where: str) -> list[str]:
@@ -168,11 +184,12 @@ def settings_from_mapping(data: dict[str, Any], origin: str, path: Path | None =
     return settings
 
 
-def load_settings(start: Path, explicit: Path | None = None) -> Settings:
-    """Settings from `explicit` or from the file found upward of `start` (defaults if none)."""
+def load_settings(start: Path, explicit: Path | None = None, remember: bool = False) -> Settings:
+    """Settings from `explicit` or from the file found upward of `start` (defaults if none);
+    `remember` as for `read_config_file`."""
     path = explicit if explicit is not None else find_config_file(start)
     if path is None:
         return Settings()
     if explicit is not None and not explicit.is_file():
         raise ConfigError(f"{explicit}: configuration file not found")
-    return settings_from_mapping(read_config_file(path), str(path), path)
+    return settings_from_mapping(read_config_file(path, remember), str(path), path)

@@ -48,16 +48,18 @@ def test_a_clean_pre_commit_run_imports_only_the_reporter_it_prints_with(tmp_pat
 
 def test_a_check_answered_from_the_run_cache_loads_no_parser_rule_or_metadata(tmp_path: Path) -> None:
     """An unchanged book is answered from the run cache: no parser, no rule module, no
-    `importlib.metadata` (plugins are known to be absent from the journal)."""
+    `importlib.metadata` (plugins are known to be absent from the journal), and no YAML or
+    TOML parser for its unchanged `.mlsys-lint.yml` (read back from the user's cache folder)."""
     book = tmp_path / "book"
     book.mkdir()
     (book / "_quarto.yml").write_text("project:\n  type: book\nbook:\n  chapters: [index.qmd]\n", encoding="utf-8")
+    (book / ".mlsys-lint.yml").write_text("extend-select: [FIG]\n", encoding="utf-8")
     (book / "index.qmd").write_text("# Index\n\nSee @fig-missing.\n", encoding="utf-8")
     first = imported(["--format", "concise", "."], book)
     assert "mlsys_lint.engine" in first
     names = imported(["--format", "concise", "."], book)
     for package in ("mlsys_lint.engine", "mlsys_lint.document", "mlsys_lint.project", "mlsys_lint_rules",
-                    "mlsys_lint.serialize", "mlsys_lint.elements", "importlib.metadata", "rich"):
+                    "mlsys_lint.serialize", "mlsys_lint.elements", "importlib.metadata", "rich", "yaml", "tomllib"):
         assert not heavy(names, package), package
     assert not names & REPORTERS
 
