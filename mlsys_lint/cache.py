@@ -116,14 +116,15 @@ def remembered(kind: str, path: Path, source: bytes, compute: Callable[[], Any])
     """`compute()`: plain JSON data made from the bytes `source` of the file `path` alone,
     kept signed in the user's folder (one entry per file and `kind`) so that a later run
     given the same bytes reads it back instead (a run answered from the run cache then
-    never imports the parser `compute` needs).  An entry of other bytes, not signed with
-    our key, not a regular file, or a value JSON does not carry exactly (a date, a set) is
-    computed again; errors `compute` raises are never kept."""
+    never imports the parser `compute` needs).  An entry of other bytes or of other code,
+    not signed with our key, or not a regular file is computed again, and a value JSON does
+    not carry exactly (a number as a key, an infinity) is never kept, nor an error `compute`
+    raises."""
     key = secret_key()
     if key is None:
         return compute()
     digest = hashlib.sha256(source).hexdigest()
-    name = hashlib.sha256(f"{kind}\0{__version__}\0{path}".encode("utf-8", "surrogateescape")).hexdigest()
+    name = hashlib.sha256(f"{kind}\0{code_fingerprint()}\0{path}".encode("utf-8", "surrogateescape")).hexdigest()
     entry = user_folder() / kind / name
     raw = _read_entry(entry, limit=1 << 20)
     if raw is not None:

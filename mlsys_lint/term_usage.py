@@ -431,9 +431,9 @@ def _scan(project: "Project", matcher: TermMatcher, doc: "Document") -> list[tup
 
 _TERMS_FACT = "terms"
 _WORD_CASE_FACT = "word-case"
-# A file's matches are kept by column, the strings once each in "strings" and named by
-# their index there: a match's text, form, replacement, stem and target are mostly one
-# word, so the entry is a fifth of a row per match, and it is checked and read back at C speed.
+# A file's matches are kept by column, each string once in "strings" and named by its
+# index there (a match's text, form, replacement, stem and target are mostly the same
+# word): a third of the size of one row per match, checked and read back column by column.
 _INDEX_COLUMNS = ("prose", "entry", "start", "end")
 _STRING_COLUMNS = ("text", "kind", "form", "replacement", "stem", "target")
 _FLAG_COLUMNS = ("auto", "named", "bold")

@@ -17,8 +17,8 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from mlsys_lint import __version__
 from mlsys_lint import cache as cache_module
+from mlsys_lint.cache import code_fingerprint
 from mlsys_lint import config as config_module
 from mlsys_lint.cli import main
 from mlsys_lint.config import ConfigError, read_config_file
@@ -106,7 +106,7 @@ def test_a_check_without_the_cache_keeps_no_settings(home: Path, config: Path) -
 
 
 def _name(path: Path) -> str:
-    return hashlib.sha256(f"settings\0{__version__}\0{path.absolute()}".encode()).hexdigest()
+    return hashlib.sha256(f"settings\0{code_fingerprint()}\0{path.absolute()}".encode()).hexdigest()
 
 
 @pytest.mark.parametrize("damage", ["foreign-signature", "other-bytes", "not-json", "wrong-shape", "link"])
