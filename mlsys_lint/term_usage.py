@@ -434,10 +434,10 @@ _WORD_CASE_FACT = "word-case"
 # A file's matches are kept by column, each string once in "strings" and named by its
 # index there (a match's text, form, replacement, stem and target are mostly the same
 # word): a third of the size of one row per match, checked and read back column by column.
-_INDEX_COLUMNS = ("prose", "entry", "start", "end")
+_NUMBER_COLUMNS = ("prose", "entry", "start", "end")
 _STRING_COLUMNS = ("text", "kind", "form", "replacement", "stem", "target")
 _FLAG_COLUMNS = ("auto", "named", "bold")
-_COLUMNS = frozenset(("strings", *_INDEX_COLUMNS, *_STRING_COLUMNS, *_FLAG_COLUMNS))
+_COLUMNS = frozenset(("strings", *_NUMBER_COLUMNS, *_STRING_COLUMNS, *_FLAG_COLUMNS))
 
 
 def _cached_scan(project: "Project", glossary: ProjectGlossary,
