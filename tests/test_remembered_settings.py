@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from mlsys_lint import cache as cache_module
-from mlsys_lint.cache import code_fingerprint
 from mlsys_lint import config as config_module
+from mlsys_lint.cache import code_fingerprint
 from mlsys_lint.cli import main
 from mlsys_lint.config import ConfigError, read_config_file
 
