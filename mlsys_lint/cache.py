@@ -127,15 +127,14 @@ def remembered(kind: str, path: Path, source: bytes, compute: Callable[[], Any])
     name = hashlib.sha256(f"{kind}\0{code_fingerprint()}\0{path}".encode("utf-8", "surrogateescape")).hexdigest()
     entry = user_folder() / kind / name
     raw = _read_entry(entry, limit=1 << 20)
-    if raw is not None:
-        header, _, payload = raw.partition(b"\n")
-        if hmac.compare_digest(header, _user_header(key, name, payload)):
-            try:
-                kept = orjson.loads(payload)
-            except orjson.JSONDecodeError:
-                kept = None
-            if type(kept) is list and len(kept) == 2 and kept[0] == digest:
-                return kept[1]
+    payload = _payload(key, name, raw) if raw is not None else None
+    if payload is not None:
+        try:
+            kept = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            kept = None
+        if type(kept) is list and len(kept) == 2 and kept[0] == digest:
+            return kept[1]
     value = compute()
     try:
         payload = orjson.dumps([digest, value])
@@ -145,15 +144,29 @@ def remembered(kind: str, path: Path, source: bytes, compute: Callable[[], Any])
     if exact:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(entry, _user_header(key, name, payload) + b"\n" + payload, durable=False)
+            write_atomic(entry, _signed(key, name, payload), durable=False)
         except OSError:
             pass
     return value
 
 
-def _user_header(key: bytes, name: str, payload: bytes) -> bytes:
-    signature = hmac.new(key, name.encode("ascii") + b"\n" + payload, hashlib.sha256).hexdigest()
-    return b"%s %d %s" % (_MAGIC, FORMAT, signature.encode("ascii"))
+def _signed(key: bytes, name: str, payload: bytes) -> bytes:
+    """The entry `name` holding `payload`: a header line (format and HMAC), then the payload."""
+    return b"%s %d %s\n" % (_MAGIC, FORMAT, _signature(key, name, payload)) + payload
+
+
+def _payload(key: bytes, name: str, raw: bytes) -> bytes | None:
+    """The payload of the entry `name` read as `raw`, if it is of this format and signed with `key`."""
+    header, _, payload = raw.partition(b"\n")
+    parts = header.split(b" ")
+    if (len(parts) != 3 or parts[0] != _MAGIC or parts[1] != str(FORMAT).encode()
+            or not hmac.compare_digest(parts[2], _signature(key, name, payload))):
+        return None
+    return payload
+
+
+def _signature(key: bytes, name: str, payload: bytes) -> bytes:
+    return hmac.new(key, name.encode("ascii") + b"\n" + payload, hashlib.sha256).hexdigest().encode("ascii")
 
 
 def _read_key(path: Path) -> bytes | None:
@@ -278,10 +291,6 @@ class DocumentCache:
         (`_text_digest`): hashing those costs less than encoding the text again."""
         self._text_digests[id(text)] = (text, b"bytes\0" + digest)
 
-    def _signature(self, name: str, payload: bytes) -> bytes:
-        assert self.key is not None
-        return hmac.new(self.key, name.encode("ascii") + b"\n" + payload, hashlib.sha256).hexdigest().encode("ascii")
-
     def load(self, path: str, data: bytes) -> Document | None:
         """The cached document of `path` holding `data`, or None (a miss)."""
         digest = hashlib.sha256(data).digest()
@@ -352,10 +361,9 @@ class DocumentCache:
         if raw is None:
             self.misses += 1
             return None
-        header, _, payload = raw.partition(b"\n")
-        parts = header.split(b" ")
-        if (len(parts) != 3 or parts[0] != _MAGIC or parts[1] != str(FORMAT).encode()
-                or not hmac.compare_digest(parts[2], self._signature(name, payload))):
+        assert self.key is not None
+        payload = _payload(self.key, name, raw)
+        if payload is None:
             self.rejected += 1
             return None
         _touch(shard / name)
@@ -384,8 +392,8 @@ class DocumentCache:
             shard = self._shard(name)
             if shard is None:
                 return
-            header = b"%s %d %s\n" % (_MAGIC, FORMAT, self._signature(name, payload))
-            write_atomic(shard / name, header + payload, durable=False)
+            assert self.key is not None
+            write_atomic(shard / name, _signed(self.key, name, payload), durable=False)
             self.written += 1
         except OSError:
             return
